@@ -1,0 +1,201 @@
+/**
+ * The chdb session of this process. chdb binds one data directory per process
+ * and its engine is not reentrant (parameterised queries on concurrent calls
+ * clobber each other), so every request runs through one queue.
+ *
+ * A request's database, settings and `param_` values are session state in chdb
+ * (`USE`, `SET`); they are applied before the query and undone after it, so
+ * nothing leaks into the next request, as nothing outlives a request on a real
+ * server without `session_id`. A request whose own statement is SET or USE runs
+ * on a throwaway connection to the same data directory for the same reason.
+ */
+import { drainPending, Session } from "chdb";
+import { ClickHouseHttpError } from "./errors.ts";
+
+export interface EngineQuery {
+  sql: string;
+  /** Output format unless the SQL names one itself. */
+  format: string;
+  database: string | undefined;
+  settings: ReadonlyMap<string, string>;
+  params: ReadonlyMap<string, string>;
+  /** The statement is SET or USE. */
+  changesSession: boolean;
+  /** The statement is an INSERT: count the rows it writes. */
+  isInsert: boolean;
+}
+
+export interface EngineResult {
+  bytes: Uint8Array;
+  resultRows: number;
+  resultBytes: number;
+  writtenRows: number;
+  writtenBytes: number;
+  elapsedNs: number;
+}
+
+/** chdb session defaults that differ from a server's and change what SQL means. */
+const SERVER_DEFAULTS = "SET implicit_select = 0";
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Applied {
+  database: boolean;
+  settings: string[];
+  params: boolean;
+}
+
+export class ChdbEngine {
+  readonly version: string;
+  readonly timezone: string;
+  readonly #dataDir: string;
+  readonly #session: Session;
+  /** Settings chdb starts with changed from their defaults: what a reset restores. */
+  readonly #baseline: ReadonlyMap<string, string>;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(dataDir: string, session: Session, about: { version: string; timezone: string; baseline: Map<string, string> }) {
+    this.#dataDir = dataDir;
+    this.#session = session;
+    this.version = about.version;
+    this.timezone = about.timezone;
+    this.#baseline = about.baseline;
+  }
+
+  static async open(dataDir: string): Promise<ChdbEngine> {
+    const session = new Session(dataDir);
+    try {
+      await session.queryAsync(SERVER_DEFAULTS);
+      const [version, timezone] = (await session.queryAsync("SELECT version(), timezone()", { format: "JSONCompactEachRow" })).json<[string, string]>();
+      return new ChdbEngine(dataDir, session, { version, timezone, baseline: await changedSettings(session) });
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+  }
+
+  /** Run one request's query; requests run one at a time, in arrival order. */
+  run(query: EngineQuery): Promise<EngineResult> {
+    if (this.#closed) return Promise.reject(new Error("the ClickHouse engine is closed"));
+    const result = this.#tail.then(() => (query.changesSession ? this.#executeAside(query) : this.#execute(query)));
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Finish queued requests, then release the session (the data stays in the data dir). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    this.#session.close();
+    await drainPending();
+  }
+
+  async #execute(query: EngineQuery): Promise<EngineResult> {
+    const before = query.isInsert ? await insertedCounters(this.#session) : undefined;
+    const applied: Applied = { database: false, settings: [], params: false };
+    let result: EngineResult;
+    try {
+      result = await runOn(this.#session, query, applied);
+    } finally {
+      await this.#restore(applied);
+    }
+    if (before !== undefined) {
+      const after = await insertedCounters(this.#session);
+      result.writtenRows = after.rows - before.rows;
+      result.writtenBytes = after.bytes - before.bytes;
+    }
+    return result;
+  }
+
+  async #executeAside(query: EngineQuery): Promise<EngineResult> {
+    const aside = new Session(this.#dataDir);
+    try {
+      await aside.queryAsync(SERVER_DEFAULTS);
+      return await runOn(aside, query, { database: false, settings: [], params: false });
+    } finally {
+      aside.close();
+    }
+  }
+
+  /** Undo a request's session state. A failure here would taint later requests, so it is loud. */
+  async #restore(applied: Applied): Promise<void> {
+    const session = this.#session;
+    try {
+      if (applied.database) await session.queryAsync("USE default");
+      if (applied.settings.length > 0) {
+        const resets = applied.settings.map((name) => {
+          const baseline = this.#baseline.get(name);
+          return `${name} = ${baseline === undefined ? "DEFAULT" : quoteString(baseline)}`;
+        });
+        await session.queryAsync(`SET ${resets.join(", ")}`);
+      }
+      // SQL cannot unset a query parameter, but chdb clears all of a connection's
+      // parameters when a parameterised call returns.
+      if (applied.params) session.queryBind("SELECT 1", { netra_reset: 0 }, "Null");
+    } catch (error) {
+      console.error("clickhouse endpoint: could not restore the session after a request:", error);
+    }
+  }
+}
+
+/** Apply the request's database, settings and parameters to `session`, then run its SQL. */
+async function runOn(session: Session, query: EngineQuery, applied: Applied): Promise<EngineResult> {
+  if (query.database !== undefined) {
+    await session.queryAsync(`USE ${quoteIdentifier(query.database)}`);
+    applied.database = true;
+  }
+  const assignments = [
+    ...[...query.settings].map(([name, value]) => `${settingName(name)} = ${quoteString(value)}`),
+    ...[...query.params].map(([name, value]) => `param_${paramName(name)} = ${quoteString(value)}`),
+  ];
+  if (assignments.length > 0) {
+    applied.params = query.params.size > 0;
+    // A SET is checked as a whole before it applies, so a failed one changed no setting.
+    await session.queryAsync(`SET ${assignments.join(", ")}`);
+    applied.settings = [...query.settings.keys()];
+  }
+  const result = await session.queryAsync(query.sql, { format: query.format });
+  return {
+    bytes: result.bytes(),
+    resultRows: result.rowsRead,
+    resultBytes: result.bytesRead,
+    writtenRows: 0,
+    writtenBytes: 0,
+    elapsedNs: Math.round(result.elapsed * 1e9),
+  };
+}
+
+async function changedSettings(session: Session): Promise<Map<string, string>> {
+  const result = await session.queryAsync("SELECT name, value FROM system.settings WHERE changed", { format: "JSONCompactEachRow" });
+  return new Map(result.text().split("\n").filter(Boolean).map((line) => JSON.parse(line) as [string, string]));
+}
+
+/** Rows and bytes all inserts have written so far, materialized views included (the server's written_rows). */
+async function insertedCounters(session: Session): Promise<{ rows: number; bytes: number }> {
+  const result = await session.queryAsync(
+    "SELECT sumIf(value, event = 'InsertedRows'), sumIf(value, event = 'InsertedBytes') FROM system.events",
+    { format: "JSONCompactEachRow" },
+  );
+  const [rows, bytes] = result.json<[number | string, number | string]>();
+  return { rows: Number(rows), bytes: Number(bytes) };
+}
+
+function settingName(name: string): string {
+  if (!IDENTIFIER.test(name)) throw ClickHouseHttpError.of("UNKNOWN_SETTING", `Unknown setting '${name}'`);
+  return name;
+}
+
+function paramName(name: string): string {
+  if (!IDENTIFIER.test(name)) throw ClickHouseHttpError.of("BAD_ARGUMENTS", `Invalid query parameter name '${name}'`);
+  return name;
+}
+
+/** A SQL string literal whose value is exactly `text`. */
+function quoteString(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/\\/g, "\\\\").replace(/`/g, "\\`")}\``;
+}
