@@ -148,6 +148,8 @@ describe("postgres migrations against a real server", () => {
 
 describe("postgres migration runner semantics on a real server", () => {
   it("lets two concurrent runners apply each migration exactly once", async () => {
+    // The schema first: two concurrent CREATE SCHEMA IF NOT EXISTS race in Postgres itself.
+    await connect("concurrent_case");
     const [a, b] = await Promise.all([connect("concurrent_case"), connect("concurrent_case")]);
     const results = await Promise.all([applyMigrations(a), applyMigrations(b)]);
 

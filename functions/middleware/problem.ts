@@ -1,0 +1,100 @@
+/**
+ * Errors as RFC 9457 problem details (application/problem+json). Every problem
+ * carries a stable `code` and the request id; internals (stack, messages of
+ * unexpected errors) stay in the log.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ConfigError } from "../../shared/config.ts";
+import type { AppEnv } from "../env.ts";
+import { logError } from "../log.ts";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId?: string;
+}
+
+export interface ProblemInit {
+  status: ContentfulStatusCode;
+  code: string;
+  title: string;
+  detail: string;
+}
+
+/** Problem types are URNs: stable identifiers that need no hosted documentation. */
+export function problemType(code: string): string {
+  return `urn:netra-edge:problem:${code}`;
+}
+
+/** Answers with a problem+json body for this request. */
+export function problem(c: Context<AppEnv>, init: ProblemInit): Response {
+  const body: ProblemDetails = {
+    type: problemType(init.code),
+    title: init.title,
+    status: init.status,
+    detail: init.detail,
+    instance: new URL(c.req.url).pathname,
+    code: init.code,
+    requestId: c.get("requestId"),
+  };
+  return c.body(JSON.stringify(body), init.status, { "content-type": PROBLEM_CONTENT_TYPE });
+}
+
+/** Titles (and the codes derived from them) for the client errors a route may raise as HTTPException. */
+const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+};
+
+function clientError(status: ContentfulStatusCode): { title: string; code: string } {
+  const title = CLIENT_ERROR_TITLES[status] ?? "Request Rejected";
+  return { title, code: title.toLowerCase().replace(/ /g, "_") };
+}
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problem(c, {
+    status: 404,
+    code: "not_found",
+    title: "Not Found",
+    detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}`,
+  });
+
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  const requestId = c.get("requestId");
+  if (error instanceof HTTPException && error.status < 500) {
+    const { title, code } = clientError(error.status);
+    return problem(c, { status: error.status, code, title, detail: error.message || title });
+  }
+  if (error instanceof ConfigError) {
+    logError("invalid configuration", error, { requestId, variables: error.issues.map((i) => i.variable) });
+    return problem(c, {
+      status: 500,
+      code: error.code,
+      title: "Invalid configuration",
+      detail: `The service is misconfigured: ${error.issues.map((i) => `${i.variable} ${i.message}`).join("; ")}`,
+    });
+  }
+  logError("unhandled error", error, { requestId, method: c.req.method, path: new URL(c.req.url).pathname });
+  return problem(c, {
+    status: 500,
+    code: "internal_error",
+    title: "Internal Server Error",
+    detail: "An unexpected error occurred. Quote the request id when reporting it.",
+  });
+};

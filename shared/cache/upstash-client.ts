@@ -1,0 +1,41 @@
+/**
+ * The Upstash Redis REST client built from config, once per config object.
+ * `@upstash/redis/cloudflare` only needs `fetch`, so the same client runs in a
+ * Worker, a room and Node.
+ */
+import { Redis } from "@upstash/redis/cloudflare";
+import { NotConfiguredError, type AppConfig } from "../config.ts";
+
+export type RedisSettings = AppConfig["redis"];
+
+const clients = new WeakMap<RedisSettings, Redis>();
+
+/** Network-error retries back off briefly: the cache fails open rather than waits. */
+const RETRY_BACKOFF_MS = 50;
+
+/**
+ * The Redis client for these settings. Throws NotConfiguredError when no URL is set.
+ *
+ * Every request gets a fresh `AbortSignal.timeout`: the client rethrows an abort
+ * only when `signal` is a function; a fixed signal would turn a timeout into a
+ * successful "Aborted" result.
+ *
+ * @example
+ * await upstashRedis(config.redis).ping(); // "PONG"
+ */
+export function upstashRedis(settings: RedisSettings): Redis {
+  const existing = clients.get(settings);
+  if (existing !== undefined) return existing;
+  if (settings.url === undefined || settings.token === undefined) throw new NotConfiguredError();
+  const timeoutMs = settings.requestTimeoutMs;
+  const redis = new Redis({
+    url: settings.url,
+    token: settings.token,
+    signal: () => AbortSignal.timeout(timeoutMs),
+    retry: settings.retries === 0 ? false : { retries: settings.retries, backoff: () => RETRY_BACKOFF_MS },
+    enableTelemetry: false,
+    latencyLogging: false,
+  });
+  clients.set(settings, redis);
+  return redis;
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import WebSocket from "ws";
+import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
+import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
+
+// The test orchestrator runs partykit dev on the configured port; this file adds wrangler dev.
+const cfg = localConfig();
+const urls = localUrls(cfg);
+let wrangler: DevServer;
+let db: pg.Client;
+
+beforeAll(async () => {
+  wrangler = startWrangler(cfg, { quiet: true });
+  await waitForHttp(`${wrangler.url}/health`, { server: wrangler, ok: (s) => s === 200 || s === 503, timeoutMs: 90_000 });
+  db = new pg.Client({ connectionString: process.env.DATABASE_URL ?? urls.DATABASE_URL });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await db?.end();
+  await wrangler?.stop();
+});
+
+describe("wrangler dev against the local stack", () => {
+  it("reports every dependency ok on /health", async () => {
+    const res = await fetch(`${wrangler.url}/health`);
+    const body = (await res.json()) as { status: string; checks: Record<string, { status: string; latencyMs: number }> };
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(Object.keys(body.checks).sort()).toEqual(["clickhouse", "partykit", "postgres", "redis"]);
+    for (const check of Object.values(body.checks)) {
+      expect(check.status).toBe("ok");
+      expect(check.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("dispatches a declared cron to its job and records the run", async () => {
+    const before = await db.query<{ n: string }>("SELECT count(*) AS n FROM cron_runs WHERE job = 'alerts'");
+    const res = await fetch(`${wrangler.url}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+    expect(res.status).toBe(200);
+    let after = before.rows[0]!.n;
+    for (let i = 0; i < 40 && after === before.rows[0]!.n; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = (await db.query<{ n: string }>("SELECT count(*) AS n FROM cron_runs WHERE job = 'alerts'")).rows[0]!.n;
+    }
+    expect(Number(after)).toBe(Number(before.rows[0]!.n) + 1);
+  });
+});
+
+describe("partykit dev", () => {
+  it("accepts a WebSocket connection and greets it", async () => {
+    const ws = new WebSocket(`ws://${urls.PARTYKIT_HOST}/parties/main/e2e-room`);
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once("message", (data) => resolve(String(data)));
+      ws.once("error", reject);
+    });
+    ws.close();
+    const hello = JSON.parse(first) as { type: string };
+    expect(hello.type).toBe("hello");
+  });
+});

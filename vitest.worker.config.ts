@@ -1,0 +1,45 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { localUrls } from "./scripts/lib/local-config.ts";
+
+/**
+ * Worker tests: they run INSIDE workerd (Miniflare) against the real local stack.
+ * Service locations come from the environment (scripts/test.ts exports them) with
+ * the local stack's defaults, and reach the Worker as bindings.
+ */
+const SERVICE_VARIABLES = [
+  "DATABASE_URL",
+  "NEON_LOCAL_ENDPOINT",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "CLICKHOUSE_URL",
+  "CLICKHOUSE_USER",
+  "CLICKHOUSE_PASSWORD",
+  "CLICKHOUSE_DATABASE",
+  "PARTYKIT_HOST",
+] as const;
+
+function serviceBindings(): Record<string, string> {
+  const defaults = localUrls();
+  const bindings: Record<string, string> = {};
+  for (const name of SERVICE_VARIABLES) bindings[name] = process.env[name] ?? defaults[name];
+  bindings.API_ADMIN_KEY = process.env.API_ADMIN_KEY ?? "netra-local-admin-key";
+  return bindings;
+}
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { ...serviceBindings(), TEST_BLACKHOLE_URL: inject("blackholeUrl") },
+      },
+    })),
+  ],
+  test: {
+    include: ["test/worker/**/*.test.ts"],
+    globalSetup: ["test/worker/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
