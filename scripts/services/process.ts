@@ -77,7 +77,9 @@ export function spawnDetached(command: string, args: string[], opts: { logFile: 
     stdio: ["ignore", log, log],
   });
   closeSync(log);
-  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  // A missing binary reports through 'error' after this returns; pid is already undefined then.
+  child.once("error", () => undefined);
+  if (child.pid === undefined) throw new Error(`could not start ${command}: not found or not executable`);
   child.unref();
   return child.pid;
 }
