@@ -9,6 +9,8 @@ import { NotConfiguredError, type AppConfig } from "../config.ts";
 export type RedisSettings = AppConfig["redis"];
 
 const clients = new WeakMap<RedisSettings, Redis>();
+/** Clients that return replies as sent (no JSON parsing): the cache stores its own encoding. */
+const rawClients = new WeakMap<RedisSettings, Redis>();
 
 /** Network-error retries back off briefly: the cache fails open rather than waits. */
 const RETRY_BACKOFF_MS = 50;
@@ -22,9 +24,11 @@ const RETRY_BACKOFF_MS = 50;
  *
  * @example
  * await upstashRedis(config.redis).ping(); // "PONG"
+ * await upstashRedis(config.redis, { raw: true }).get("k"); // the stored string, unparsed
  */
-export function upstashRedis(settings: RedisSettings): Redis {
-  const existing = clients.get(settings);
+export function upstashRedis(settings: RedisSettings, { raw = false }: { raw?: boolean } = {}): Redis {
+  const cache = raw ? rawClients : clients;
+  const existing = cache.get(settings);
   if (existing !== undefined) return existing;
   if (settings.url === undefined || settings.token === undefined) throw new NotConfiguredError();
   const timeoutMs = settings.requestTimeoutMs;
@@ -35,7 +39,8 @@ export function upstashRedis(settings: RedisSettings): Redis {
     retry: settings.retries === 0 ? false : { retries: settings.retries, backoff: () => RETRY_BACKOFF_MS },
     enableTelemetry: false,
     latencyLogging: false,
+    automaticDeserialization: !raw,
   });
-  clients.set(settings, redis);
+  cache.set(settings, redis);
   return redis;
 }

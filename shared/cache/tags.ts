@@ -1,0 +1,170 @@
+/**
+ * The isolate's view of tag versions. Two numbers guard every cached value:
+ *
+ * - `version`: the tag's counter in Redis (INCR on every write), as last read.
+ *   A value carries the versions observed BEFORE it was loaded; if any tag has
+ *   moved past that since, the value predates a write and is not served.
+ *   Other isolates' writes become visible when the versions are re-read, at
+ *   most `tagCheckIntervalMs` apart: that interval bounds cross-isolate staleness.
+ * - `localGen`: this isolate's invalidation generation at the tag's last local
+ *   bump. A value carries the generation at which its read STARTED, so a read
+ *   that began before a local write cannot store (or hand out) its result as
+ *   current after it, whatever Redis says or whether Redis is reachable.
+ */
+
+interface TagState {
+  version: number;
+  checkedAt: number;
+  localGen: number;
+  /** Local bumps whose INCR is in flight. */
+  inflightBumps: number;
+  /** Local bumps whose INCR failed or was skipped (Redis down): replayed when Redis answers again. */
+  failedBumps: number;
+  check: Promise<void> | undefined;
+}
+
+export class TagTable {
+  /** Incremented by every local invalidation. */
+  gen = 0;
+  /** Sum of failedBumps over all tags: a cheap "anything to replay?" test. */
+  failedTotal = 0;
+  readonly #states = new Map<string, TagState>();
+
+  constructor(private readonly checkIntervalMs: number) {}
+
+  get size(): number {
+    return this.#states.size;
+  }
+
+  #state(tag: string): TagState {
+    let state = this.#states.get(tag);
+    if (state === undefined) {
+      state = { version: 0, checkedAt: Number.NEGATIVE_INFINITY, localGen: 0, inflightBumps: 0, failedBumps: 0, check: undefined };
+      this.#states.set(tag, state);
+    }
+    return state;
+  }
+
+  /** The versions to stamp on a value about to be loaded. */
+  versionsOf(tags: readonly string[]): number[] {
+    return tags.map((tag) => this.#state(tag).version);
+  }
+
+  /** Records versions read from Redis. Never moves backwards (a slower reply may carry older numbers). */
+  observe(tags: readonly string[], versions: readonly number[], now: number): void {
+    for (let i = 0; i < tags.length; i++) {
+      const state = this.#state(tags[i]!);
+      state.version = Math.max(state.version, versions[i] ?? 0);
+      state.checkedAt = now;
+    }
+  }
+
+  /** Whether a value stamped (versions, gen) for these tags may still be served. Hot path: no allocation. */
+  isCurrent(tags: readonly string[], versions: readonly number[], gen: number): boolean {
+    for (let i = 0; i < tags.length; i++) {
+      const state = this.#states.get(tags[i]!);
+      if (state !== undefined && (versions[i]! < state.version || gen < state.localGen)) return false;
+    }
+    return true;
+  }
+
+  /** Whether no local write to these tags happened since generation `gen`. */
+  unchangedSince(tags: readonly string[], gen: number): boolean {
+    for (const tag of tags) {
+      const state = this.#states.get(tag);
+      if (state !== undefined && gen < state.localGen) return false;
+    }
+    return true;
+  }
+
+  /** Tags whose Redis versions are due for a re-read; undefined (no allocation) when none are. */
+  due(tags: readonly string[], now: number): string[] | undefined {
+    let due: string[] | undefined;
+    for (const tag of tags) {
+      const state = this.#states.get(tag);
+      if (state === undefined || now - state.checkedAt >= this.checkIntervalMs) (due ??= []).push(tag);
+    }
+    return due;
+  }
+
+  /** Runs one re-read for the due tags, shared with concurrent readers that need the same tags. */
+  async check(tags: readonly string[], fetch: (tags: string[]) => Promise<number[] | undefined>, now: () => number): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const fresh: string[] = [];
+    for (const tag of tags) {
+      const pending = this.#state(tag).check;
+      if (pending !== undefined) waits.push(pending);
+      else fresh.push(tag);
+    }
+    if (fresh.length > 0) {
+      const run = fetch(fresh).then((versions) => {
+        if (versions !== undefined) this.observe(fresh, versions, now());
+      });
+      const done = run.finally(() => {
+        for (const tag of fresh) if (this.#state(tag).check === done) this.#state(tag).check = undefined;
+      });
+      for (const tag of fresh) this.#state(tag).check = done;
+      waits.push(done);
+    }
+    await Promise.all(waits);
+  }
+
+  /** A local write: values read before it stop being served here at once. Returns the new generation. */
+  bump(tags: readonly string[], remote: boolean): number {
+    this.gen++;
+    for (const tag of tags) {
+      const state = this.#state(tag);
+      state.localGen = this.gen;
+      if (remote) state.inflightBumps++;
+    }
+    return this.gen;
+  }
+
+  /** The INCR for a bump came back (versions) or failed (undefined). */
+  settle(tags: readonly string[], versions: readonly number[] | undefined, now: number): void {
+    for (const tag of tags) {
+      const state = this.#state(tag);
+      state.inflightBumps = Math.max(0, state.inflightBumps - 1);
+      if (versions === undefined) {
+        state.failedBumps++;
+        this.failedTotal++;
+      }
+    }
+    if (versions !== undefined) this.observe(tags, versions, now);
+  }
+
+  /** True while a local write to any of these tags is not (yet) known to Redis: L2 may hold what it replaced. */
+  unconfirmed(tags: readonly string[]): boolean {
+    for (const tag of tags) {
+      const state = this.#states.get(tag);
+      if (state !== undefined && (state.inflightBumps > 0 || state.failedBumps > 0)) return true;
+    }
+    return false;
+  }
+
+  /** Tags with failed bumps and their counts, to replay. */
+  failed(): Map<string, number> {
+    const failed = new Map<string, number>();
+    for (const [tag, state] of this.#states) if (state.failedBumps > 0) failed.set(tag, state.failedBumps);
+    return failed;
+  }
+
+  /** A replay of `replayed` succeeded with these Redis versions. */
+  replayed(replayed: ReadonlyMap<string, number>, versions: readonly number[], now: number): void {
+    const tags = [...replayed.keys()];
+    tags.forEach((tag, i) => {
+      const state = this.#state(tag);
+      const count = replayed.get(tag) ?? 0;
+      state.failedBumps = Math.max(0, state.failedBumps - count);
+      this.failedTotal = Math.max(0, this.failedTotal - count);
+      state.version = Math.max(state.version, versions[i] ?? 0);
+      state.checkedAt = now;
+    });
+  }
+
+  pendingCount(): number {
+    let count = 0;
+    for (const state of this.#states.values()) if (state.failedBumps > 0 || state.inflightBumps > 0) count++;
+    return count;
+  }
+}

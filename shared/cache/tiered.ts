@@ -1,0 +1,381 @@
+/**
+ * The tiered read path: L1 (isolate LRU) -> L2 (Redis) -> the loader, with
+ * stale-while-revalidate, single-flight per key, a cross-isolate load lock,
+ * tag invalidation with a generation check, and a circuit breaker that turns
+ * Redis trouble into "L1 + database only" instead of errors.
+ */
+import { CircuitBreaker } from "./breaker.ts";
+import { deepFreeze, utf8Length } from "./codec.ts";
+import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.ts";
+import { L1Tier, type L1Entry } from "./l1.ts";
+import { L2Tier } from "./l2.ts";
+import { snapshot, type CacheCounts } from "./stats.ts";
+import { TagTable } from "./tags.ts";
+import type {
+  CachedRead,
+  CacheStatsSnapshot,
+  ReadContext,
+  ReadPolicy,
+  TieredCache,
+  TieredCacheDeps,
+  TieredCacheOptions,
+} from "./types.ts";
+
+/** L1 entries also keep the objects handed out on hits, so a hit allocates nothing. */
+interface Entry extends L1Entry {
+  fresh: CachedRead<unknown>;
+  stale: CachedRead<unknown>;
+}
+
+interface Flight {
+  gen: number;
+  promise: Promise<CachedRead<unknown>>;
+}
+
+export const DEFAULT_OPTIONS: TieredCacheOptions = {
+  maxEntries: 1000,
+  maxBytes: 32 * 1024 * 1024,
+  maxValueBytes: 1024 * 1024,
+  swrSeconds: 30,
+  tagCheckIntervalMs: 1000,
+  lockTtlMs: 3000,
+  lockWaitMs: 1000,
+  lockPollMs: 25,
+  redisTimeoutMs: 300,
+  breakerFailureThreshold: 5,
+  breakerCooldownMs: 5000,
+  keyPrefix: "netra:cache:",
+};
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Tiered implements TieredCache {
+  readonly #options: TieredCacheOptions;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #l1: L1Tier;
+  readonly #l2: L2Tier | undefined;
+  readonly #breaker: CircuitBreaker;
+  readonly #tags: TagTable;
+  readonly #inflight = new Map<string, Flight>();
+  #replaying = false;
+  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
+  #lock = { acquired: 0, waitedHit: 0, waitedTimeout: 0 };
+
+  constructor(deps: TieredCacheDeps) {
+    this.#options = { ...DEFAULT_OPTIONS, ...deps.options };
+    this.#now = deps.now ?? Date.now;
+    this.#sleep = deps.sleep ?? defaultSleep;
+    const o = this.#options;
+    this.#l1 = new L1Tier({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: this.#now });
+    this.#breaker = new CircuitBreaker(o.breakerFailureThreshold, o.breakerCooldownMs, this.#now);
+    this.#tags = new TagTable(o.tagCheckIntervalMs);
+    this.#l2 =
+      deps.store === undefined
+        ? undefined
+        : new L2Tier(deps.store, {
+            keyPrefix: o.keyPrefix,
+            timeoutMs: o.redisTimeoutMs,
+            breaker: this.#breaker,
+            logger: deps.logger,
+            onSuccess: () => {
+              if (this.#tags.failedTotal > 0 && !this.#replaying) void this.#replay();
+            },
+          });
+  }
+
+  async read<T>(
+    key: string,
+    tags: readonly string[],
+    load: () => Promise<T>,
+    policy: ReadPolicy,
+    ctx?: ReadContext,
+  ): Promise<CachedRead<T>> {
+    if (!(policy.ttlSeconds > 0)) {
+      this.#counts.bypass++;
+      const start = this.#now();
+      const value = await load();
+      return { value, tier: "bypass", loadMs: this.#now() - start };
+    }
+    const entry = this.#l1.get(key) as Entry | undefined;
+    if (entry !== undefined) {
+      const served = await this.#serveL1(key, entry, load, policy, ctx);
+      if (served !== undefined) return served as CachedRead<T>;
+    }
+    this.#l1.miss();
+    return this.#fillOnce(key, tags, load, policy, ctx) as Promise<CachedRead<T>>;
+  }
+
+  /** The L1 answer, or undefined when the entry may no longer be served (a write superseded it). */
+  async #serveL1(
+    key: string,
+    entry: Entry,
+    load: () => Promise<unknown>,
+    policy: ReadPolicy,
+    ctx: ReadContext | undefined,
+  ): Promise<CachedRead<unknown> | undefined> {
+    // The clock reading lru-cache just took to check this entry's TTL (see L1Tier.lastNow).
+    const now = this.#l1.lastNow;
+    if (this.#l2 !== undefined) {
+      const due = this.#tags.due(entry.tags, now);
+      if (due !== undefined && this.#l2.available()) await this.#checkTags(due);
+    }
+    if (!this.#tags.isCurrent(entry.tags, entry.versions, entry.gen)) {
+      this.#l1.delete(key);
+      return undefined;
+    }
+    if (entry.error !== undefined) {
+      this.#l1.hit(false);
+      throw entry.error;
+    }
+    if (now < entry.freshUntil) {
+      this.#l1.hit(false);
+      return entry.fresh;
+    }
+    // lru-cache keeps an entry through the exact millisecond its TTL ends; we do not.
+    if (now >= entry.staleUntil) return undefined;
+    this.#l1.hit(true);
+    this.#refresh(key, entry.tags, load, policy, ctx);
+    return entry.stale;
+  }
+
+  #checkTags(tags: string[]): Promise<void> {
+    this.#counts.tagChecks++;
+    const l2 = this.#l2!;
+    return this.#tags.check(tags, (due) => l2.versions(due), this.#now);
+  }
+
+  /** SWR: one background refresh per key; concurrent misses join it. */
+  #refresh(key: string, tags: readonly string[], load: () => Promise<unknown>, policy: ReadPolicy, ctx: ReadContext | undefined): void {
+    const flight = this.#inflight.get(key);
+    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) return;
+    this.#counts.refreshes++;
+    const promise = this.#fillOnce(key, tags, load, policy, ctx).catch(() => undefined);
+    ctx?.waitUntil?.(promise);
+  }
+
+  /** Single-flight: joins a load for key that started after the last write to its tags, or leads a new one. */
+  #fillOnce(
+    key: string,
+    tags: readonly string[],
+    load: () => Promise<unknown>,
+    policy: ReadPolicy,
+    ctx: ReadContext | undefined,
+  ): Promise<CachedRead<unknown>> {
+    const flight = this.#inflight.get(key);
+    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) {
+      this.#counts.coalesced++;
+      return flight.promise;
+    }
+    const gen = this.#tags.gen;
+    const promise = this.#fill(key, tags, load, policy, ctx, gen);
+    const mine: Flight = { gen, promise };
+    this.#inflight.set(key, mine);
+    const clear = () => {
+      if (this.#inflight.get(key) === mine) this.#inflight.delete(key);
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  async #fill(
+    key: string,
+    tags: readonly string[],
+    load: () => Promise<unknown>,
+    policy: ReadPolicy,
+    ctx: ReadContext | undefined,
+    gen: number,
+  ): Promise<CachedRead<unknown>> {
+    // L2 may hold what a local write replaced until Redis has seen that write: skip it meanwhile.
+    const l2 = this.#l2 !== undefined && !this.#tags.unconfirmed(tags) ? this.#l2 : undefined;
+    if (l2 !== undefined) {
+      const found = await this.#lookupL2(l2, key, tags, gen);
+      if (found !== undefined && found !== null) return found;
+      if (found === undefined && this.#options.lockWaitMs > 0) {
+        const waited = await this.#lockOrWait(l2, key, tags, gen);
+        if (waited !== undefined) return waited;
+      }
+    }
+    return this.#load(key, tags, load, policy, ctx, gen, l2);
+  }
+
+  /**
+   * One pipelined round trip: the value and its tags' versions. Fills L1 on a usable hit.
+   * undefined: a miss; null: Redis did not answer (no point trying the lock).
+   */
+  async #lookupL2(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined | null> {
+    const reply = await l2.lookup(key, tags);
+    if (reply === undefined) return null;
+    this.#tags.observe(tags, reply.versions, this.#now());
+    if (reply.value !== null) {
+      const served = this.#acceptEnvelope(l2, key, tags, reply.value, gen);
+      if (served !== undefined) {
+        l2.hits++;
+        return served;
+      }
+    }
+    l2.misses++;
+    return undefined;
+  }
+
+  #acceptEnvelope(l2: L2Tier, key: string, tags: readonly string[], text: string, gen: number): CachedRead<unknown> | undefined {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(text);
+    } catch {
+      l2.errors++;
+      return undefined;
+    }
+    const now = this.#now();
+    if (!sameTags(envelope.tags, tags) || now >= envelope.freshUntil) return undefined;
+    // `gen` is the generation when this read started: a local write during the lookup rejects the value.
+    if (!this.#tags.isCurrent(envelope.tags, envelope.versions, gen)) return undefined;
+    const value = deepFreeze(envelope.value);
+    this.#storeL1(key, { ...envelope, value, gen, size: utf8Length(text) });
+    return { value, tier: "l2", loadMs: 0 };
+  }
+
+  /** Cross-isolate stampede guard: the lock winner loads; losers poll L2 for its value, for a bounded time. */
+  async #lockOrWait(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined> {
+    const { lockTtlMs, lockWaitMs, lockPollMs } = this.#options;
+    const won = await l2.lock(key, randomToken(), lockTtlMs);
+    if (won !== false) {
+      if (won === true) this.#lock.acquired++;
+      return undefined;
+    }
+    const polls = Math.max(1, Math.ceil(lockWaitMs / lockPollMs));
+    for (let i = 0; i < polls; i++) {
+      await this.#sleep(lockPollMs);
+      const reply = await l2.lookup(key, tags);
+      if (reply === undefined) break;
+      this.#tags.observe(tags, reply.versions, this.#now());
+      const served = reply.value === null ? undefined : this.#acceptEnvelope(l2, key, tags, reply.value, gen);
+      if (served !== undefined) {
+        this.#lock.waitedHit++;
+        l2.hits++;
+        return served;
+      }
+    }
+    this.#lock.waitedTimeout++;
+    return undefined;
+  }
+
+  async #load(
+    key: string,
+    tags: readonly string[],
+    load: () => Promise<unknown>,
+    policy: ReadPolicy,
+    ctx: ReadContext | undefined,
+    gen: number,
+    l2: L2Tier | undefined,
+  ): Promise<CachedRead<unknown>> {
+    // Stamped BEFORE the load: a write that lands during it makes this value outdated, not current.
+    const versions = this.#tags.versionsOf(tags);
+    this.#counts.loads++;
+    const start = this.#now();
+    let value: unknown;
+    try {
+      value = await load();
+    } catch (error) {
+      this.#counts.loadErrors++;
+      this.#rememberFailure(key, tags, versions, gen, error, policy);
+      if (l2 !== undefined) void l2.unlock(key);
+      throw error;
+    }
+    const now = this.#now();
+    const loadMs = now - start;
+    const freshUntil = now + policy.ttlSeconds * 1000;
+    const staleUntil = freshUntil + (policy.swrSeconds ?? this.#options.swrSeconds) * 1000;
+    const envelope: Envelope = { tags, versions, storedAt: now, freshUntil, staleUntil, value };
+    let text: string;
+    try {
+      text = encodeEnvelope(envelope);
+    } catch {
+      // Not serialisable (a cycle): served, never cached.
+      this.#counts.uncacheable++;
+      if (l2 !== undefined) void l2.unlock(key);
+      return { value, tier: "miss", loadMs };
+    }
+    const size = utf8Length(text);
+    if (size > this.#options.maxValueBytes) {
+      this.#counts.oversized++;
+      if (l2 !== undefined) void l2.unlock(key);
+      return { value, tier: "miss", loadMs };
+    }
+    deepFreeze(value);
+    if (!this.#tags.isCurrent(tags, versions, gen)) return { value, tier: "miss", loadMs };
+    this.#storeL1(key, { ...envelope, gen, size });
+    if (l2 !== undefined && !this.#tags.unconfirmed(tags)) {
+      const write = l2.write(key, text, freshUntil - now);
+      if (ctx?.waitUntil !== undefined) ctx.waitUntil(write);
+      else await write;
+    }
+    return { value, tier: "miss", loadMs };
+  }
+
+  #rememberFailure(key: string, tags: readonly string[], versions: number[], gen: number, error: unknown, policy: ReadPolicy): void {
+    const seconds = policy.negativeTtlSeconds ?? 0;
+    if (!(seconds > 0)) return;
+    const now = this.#now();
+    const until = now + seconds * 1000;
+    // An L1-only entry: errors do not serialise faithfully, and they are this isolate's view of the source.
+    // Its size is nominal: the error object is small and not encoded.
+    this.#storeL1(key, { tags, versions, gen, storedAt: now, freshUntil: until, staleUntil: until, size: 256, value: undefined, error });
+  }
+
+  #storeL1(key: string, entry: L1Entry): void {
+    const full: Entry = {
+      ...entry,
+      fresh: Object.freeze({ value: entry.value, tier: "l1", loadMs: 0 }),
+      stale: Object.freeze({ value: entry.value, tier: "stale", loadMs: 0 }),
+    };
+    this.#l1.set(key, full);
+  }
+
+  async invalidate(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    this.#counts.invalidations++;
+    // Effective here at once. With Redis unreachable (breaker open) the bump stays local: other
+    // isolates keep serving what they hold until its TTL, or until Redis is back and the bump is
+    // replayed (#replay), whichever comes first.
+    this.#tags.bump(tags, this.#l2 !== undefined);
+    if (this.#l2 === undefined) return;
+    const versions = await this.#l2.incr(tags);
+    this.#tags.settle(tags, versions, this.#now());
+  }
+
+  async #replay(): Promise<void> {
+    const l2 = this.#l2;
+    if (l2 === undefined) return;
+    this.#replaying = true;
+    try {
+      const failed = this.#tags.failed();
+      if (failed.size === 0) return;
+      const versions = await l2.incr([...failed.keys()]);
+      if (versions !== undefined) this.#tags.replayed(failed, versions, this.#now());
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  stats(): CacheStatsSnapshot {
+    return snapshot({
+      l1: this.#l1.stats(),
+      l2: this.#l2,
+      counts: this.#counts,
+      lock: this.#lock,
+      tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount() },
+      breaker: this.#breaker.snapshot(),
+    });
+  }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function randomToken(): string {
+  return crypto.randomUUID();
+}

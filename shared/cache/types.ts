@@ -1,0 +1,149 @@
+/**
+ * The public contract of the two-tier cache. Callers (the query optimizer, the
+ * HTTP API, the benchmark) code against these types only; createTieredCache in
+ * ./index.ts builds the implementation from injected I/O (a Redis-like store,
+ * a clock, a logger) so the same code runs in a Worker, in Node and in tests.
+ */
+
+/** Which tier answered a read. `stale`: an L1 value past its TTL but within SWR. `bypass`: not cacheable. */
+export type CacheTier = "l1" | "l2" | "miss" | "stale" | "bypass";
+
+/** How long a value stays fresh, and how long it may be served stale while it refreshes. */
+export interface ReadPolicy {
+  /** Fresh lifetime. <= 0 means "do not cache" (tier `bypass`). */
+  ttlSeconds: number;
+  /** Stale-while-revalidate window after the TTL; defaults to the cache's configured swrSeconds. */
+  swrSeconds?: number;
+  /** When > 0, a failed load is remembered in L1 for this long and rethrown; 0/undefined: failures are not cached. */
+  negativeTtlSeconds?: number;
+}
+
+/** The request's execution context: background refreshes are handed to waitUntil when present. */
+export interface ReadContext {
+  waitUntil?(promise: Promise<unknown>): void;
+}
+
+/** A read's value and where it came from. */
+export interface CachedRead<T> {
+  value: T;
+  tier: CacheTier;
+  /** Milliseconds spent loading from the source on this call; 0 when a cache tier answered. */
+  loadMs: number;
+}
+
+export interface TieredCache {
+  /**
+   * The cached value for `key`, loading it with `load` on a miss.
+   * key: a stable string (the optimizer builds it from fingerprint + params).
+   * tags: the table names the value depends on; invalidate(tags) makes it unservable.
+   * A load error is rethrown (and not cached unless policy.negativeTtlSeconds > 0).
+   */
+  read<T>(
+    key: string,
+    tags: readonly string[],
+    load: () => Promise<T>,
+    policy: ReadPolicy,
+    ctx?: ReadContext,
+  ): Promise<CachedRead<T>>;
+  /**
+   * Bumps the tag versions after a write. Resolves once the local bump is done
+   * (effective at once in this isolate) and Redis INCR was attempted (bounded by the timeout).
+   */
+  invalidate(tags: readonly string[]): Promise<void>;
+  stats(): CacheStatsSnapshot;
+}
+
+export interface TierStats {
+  hits: number;
+  misses: number;
+  /** Served past TTL within the SWR window (L1 only: L2 serves fresh values only, so 0 there). */
+  staleHits: number;
+  sets: number;
+  evictions: number;
+  errors: number;
+  /** hits (+ staleHits) / lookups; 0 before any lookup. */
+  hitRatio: number;
+}
+
+export type BreakerState = "closed" | "open" | "half-open";
+
+export interface CacheStatsSnapshot {
+  l1: TierStats & { entries: number; bytes: number; maxEntries: number; maxBytes: number };
+  /** errors include timeouts; `timeouts` counts those alone. */
+  l2: TierStats & { timeouts: number; enabled: boolean };
+  /** Source loads started, failed, and reads that joined an in-flight load (single-flight). */
+  loads: number;
+  loadErrors: number;
+  coalesced: number;
+  /** Values larger than maxValueBytes: served, not cached. */
+  oversized: number;
+  /** Values that could not be encoded (e.g. cycles): served, not cached. */
+  uncacheable: number;
+  bypass: number;
+  /** Background SWR refreshes started. */
+  refreshes: number;
+  /** Cross-isolate lock: won, lost and then found the winner's value, lost and loaded anyway. */
+  lock: { acquired: number; waitedHit: number; waitedTimeout: number };
+  /** Tag version checks against Redis, and local invalidations. */
+  tags: { known: number; checks: number; invalidations: number; pendingReplay: number };
+  breaker: { state: BreakerState; consecutiveFailures: number; opens: number };
+}
+
+/**
+ * The few Redis operations the cache needs, each one round trip. The real
+ * implementation (./upstash-store.ts) wraps @upstash/redis pipelines; tests use
+ * an in-memory fake. Values are opaque strings (./codec.ts encodes them).
+ * Implementations may throw; the cache times every call out and counts errors.
+ */
+export interface CacheStore {
+  /** GET key and GET each tag key, in one round trip. Missing tag versions read as 0. */
+  lookup(key: string, tagKeys: readonly string[]): Promise<{ value: string | null; versions: number[] }>;
+  /** GET each tag key (missing: 0). */
+  versions(tagKeys: readonly string[]): Promise<number[]>;
+  /** SET key value PX ttlMs, and DEL unlockKey (a load lock) in the same round trip when given. */
+  set(key: string, value: string, ttlMs: number, unlockKey?: string): Promise<void>;
+  /** DEL key. */
+  del(key: string): Promise<void>;
+  /** SET key value NX PX ttlMs; true when this caller took it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** INCR each key, in one round trip; the new values in order. */
+  incr(keys: readonly string[]): Promise<number[]>;
+}
+
+export interface CacheLogger {
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/** Tunables; shared/config.ts `cache` carries them (see cacheOptionsFromConfig in ./index.ts). */
+export interface TieredCacheOptions {
+  maxEntries: number;
+  maxBytes: number;
+  /** Encoded values above this are served but not cached. */
+  maxValueBytes: number;
+  /** Default SWR window when the policy gives none. */
+  swrSeconds: number;
+  /** Tag versions are re-read from Redis at most this often (bounded cross-isolate staleness). */
+  tagCheckIntervalMs: number;
+  /** Cross-isolate load lock lifetime, and how long losers poll L2 for the winner's value. */
+  lockTtlMs: number;
+  lockWaitMs: number;
+  lockPollMs: number;
+  /** Bound on each Redis call, on top of the client's own timeout. */
+  redisTimeoutMs: number;
+  /** Consecutive Redis failures that open the breaker, and how long it stays open before a probe. */
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  /** Prefix for every Redis key (tests use a unique one). */
+  keyPrefix: string;
+}
+
+export interface TieredCacheDeps {
+  /** Undefined: L1 only (Redis not configured). */
+  store?: CacheStore;
+  /** Milliseconds; drives TTLs, the tag check interval and the breaker. Default Date.now. */
+  now?: () => number;
+  /** Waits between lock polls; default setTimeout. Tests with a fake clock pass one that advances it. */
+  sleep?: (ms: number) => Promise<void>;
+  logger?: CacheLogger;
+  options?: Partial<TieredCacheOptions>;
+}
