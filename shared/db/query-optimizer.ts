@@ -1,0 +1,210 @@
+/**
+ * The query optimizer: reads through the tiered cache when the SQL analysis says
+ * they are certain, non-volatile reads; writes and transactions that invalidate
+ * every table they wrote before they resolve; stats, slow queries and events for
+ * every statement. Create one per isolate (it owns the parse cache and the stats).
+ *
+ * @example
+ * const optimizer = createQueryOptimizer({ executor, cache, policy });
+ * await optimizer.write("update users set role = $1 where id = $2", ["admin", 7]);
+ * const { rows, tier } = await optimizer.read("select role from users where id = $1", [7]); // fresh: tier "miss"
+ */
+import { encodeParams } from "./query-params.ts";
+import { QueryRecorder } from "./query-recorder.ts";
+import {
+  NotAReadError,
+  QueryError,
+  WriteTablesUnknownError,
+  type ExecutedStatement,
+  type OptimizerStatsSnapshot,
+  type QueryOptimizer,
+  type QueryOptimizerDeps,
+  type QueryResult,
+  type QueryTier,
+  type ReadContext,
+  type ReadOptions,
+  type TransactionClient,
+  type WriteOptions,
+} from "./query-types.ts";
+import { toQueryError } from "./executor.ts";
+import { StatementCatalog, type CatalogEntry } from "./statement-catalog.ts";
+
+/** The tables a write invalidates: what the parser found plus the caller's tags; refuses blind writes. */
+function writeTags(entry: CatalogEntry, opts: WriteOptions | undefined): readonly string[] {
+  const extra = opts?.tags ?? [];
+  if (!entry.analysis.certain && extra.length === 0 && entry.analysis.kind !== "read") {
+    throw new WriteTablesUnknownError();
+  }
+  const written = entry.analysis.tablesWritten;
+  return extra.length === 0 ? written : [...written, ...extra];
+}
+
+/**
+ * A database failure whose outcome the client cannot know (the connection broke;
+ * the commit may have happened). Invalidating then costs a miss; not doing it could
+ * serve stale data. An error thrown by the caller's own code is not one.
+ */
+function outcomeUnknown(error: unknown): boolean {
+  return error instanceof QueryError && error.code === "db_unavailable";
+}
+
+export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
+  const { executor, cache, policy } = deps;
+  const now = deps.now ?? (() => performance.now());
+  const wallClock = deps.wallClock ?? Date.now;
+  const catalog = new StatementCatalog(policy);
+  const recorder = new QueryRecorder(policy, executor, deps.observer, wallClock);
+
+  /**
+   * Records the call and returns its duration. Synchronous on the hot path; only a
+   * plan fetch for a slow query is asynchronous: it goes to waitUntil, or is
+   * awaited when there is none.
+   */
+  function finish(
+    entry: CatalogEntry,
+    sql: string,
+    params: readonly unknown[],
+    started: { at: number; t0: number },
+    outcome: { rows: number; tier: QueryTier; dbMs: number; error?: string },
+    ctx: ReadContext | undefined,
+  ): number | Promise<number> {
+    const durationMs = now() - started.t0;
+    const pending = recorder.record({
+      entry,
+      sql,
+      params,
+      durationMs,
+      at: started.at,
+      ...outcome,
+      ...(ctx?.requestId === undefined ? {} : { requestId: ctx.requestId }),
+    });
+    if (pending === undefined) return durationMs;
+    if (ctx?.waitUntil !== undefined) {
+      ctx.waitUntil(pending);
+      return durationMs;
+    }
+    return pending.then(() => durationMs);
+  }
+
+  /** Runs the statement against the database, timing it; errors become typed QueryErrors. */
+  async function execute<Row>(
+    entry: CatalogEntry,
+    sql: string,
+    params: readonly unknown[],
+    readOnly: boolean,
+    ctx: ReadContext | undefined,
+    afterSuccess?: () => Promise<void>,
+    afterUnknownOutcome?: () => Promise<void>,
+  ): Promise<QueryResult<Row>> {
+    const started = { at: wallClock(), t0: now() };
+    let result: ExecutedStatement<Row>;
+    try {
+      result = await executor.run<Row>(sql, params, { readOnly });
+    } catch (error) {
+      const dbMs = now() - started.t0;
+      const typed = toQueryError(error);
+      if (afterUnknownOutcome !== undefined && outcomeUnknown(typed)) await afterUnknownOutcome();
+      await finish(entry, sql, params, started, { rows: 0, tier: "bypass", dbMs, error: typed.code }, ctx);
+      throw typed;
+    }
+    const dbMs = now() - started.t0;
+    if (afterSuccess !== undefined) await afterSuccess();
+    const durationMs = await finish(entry, sql, params, started, { rows: result.rowCount, tier: "bypass", dbMs }, ctx);
+    return { ...result, tier: "bypass", durationMs, dbMs, fingerprint: entry.fp.fingerprint };
+  }
+
+  async function read<Row>(
+    sql: string,
+    params: readonly unknown[],
+    opts: ReadOptions = {},
+    ctx?: ReadContext,
+  ): Promise<QueryResult<Row>> {
+    const entry = catalog.get(sql);
+    const { analysis } = entry;
+    if (analysis.kind !== "read") throw new NotAReadError(analysis.kind);
+    if (!analysis.cacheable || opts.cache === false) return execute<Row>(entry, sql, params, false, ctx);
+
+    const started = { at: wallClock(), t0: now() };
+    const ttlSeconds = opts.ttlSeconds ?? policy.ttlSeconds[opts.queryClass ?? entry.queryClass];
+    const tags = opts.tags === undefined || opts.tags.length === 0 ? entry.tags : [...entry.tags, ...opts.tags];
+    const key = entry.keyPrefix + encodeParams(params);
+    let loaded: ExecutedStatement<Row>;
+    let tier: QueryTier;
+    let dbMs: number;
+    try {
+      const cached = await cache.read<ExecutedStatement<Row>>(
+        key,
+        tags,
+        async () => {
+          try {
+            return await executor.run<Row>(sql, params, { readOnly: true });
+          } catch (error) {
+            throw toQueryError(error);
+          }
+        },
+        opts.swrSeconds === undefined ? { ttlSeconds } : { ttlSeconds, swrSeconds: opts.swrSeconds },
+        ctx,
+      );
+      loaded = cached.value;
+      tier = cached.tier;
+      dbMs = cached.loadMs;
+    } catch (error) {
+      const typed = toQueryError(error);
+      const failedMs = now() - started.t0;
+      await finish(entry, sql, params, started, { rows: 0, tier: "miss", dbMs: failedMs, error: typed.code }, ctx);
+      throw typed;
+    }
+    const done = finish(entry, sql, params, started, { rows: loaded.rowCount, tier, dbMs }, ctx);
+    const durationMs = typeof done === "number" ? done : await done;
+    return { rows: loaded.rows, rowCount: loaded.rowCount, tier, durationMs, dbMs, fingerprint: entry.fp.fingerprint };
+  }
+
+  async function write<Row>(
+    sql: string,
+    params: readonly unknown[],
+    opts?: WriteOptions,
+    ctx?: ReadContext,
+  ): Promise<QueryResult<Row>> {
+    const entry = catalog.get(sql);
+    const tags = writeTags(entry, opts);
+    const invalidate = tags.length === 0 ? undefined : () => cache.invalidate(tags);
+    return execute<Row>(entry, sql, params, false, ctx, invalidate, invalidate);
+  }
+
+  async function transaction<T>(fn: (tx: TransactionClient) => Promise<T>, ctx?: ReadContext): Promise<T> {
+    const written = new Set<string>();
+    let result: T;
+    try {
+      result = await executor.transaction(async (inner) => {
+        const tx: TransactionClient = {
+          async query<Row>(sql: string, params: readonly unknown[] = [], opts?: WriteOptions) {
+            const entry = catalog.get(sql);
+            for (const tag of writeTags(entry, opts)) written.add(tag);
+            const started = { at: wallClock(), t0: now() };
+            try {
+              const out = await inner.query<Row>(sql, params);
+              await finish(entry, sql, params, started, { rows: out.rowCount, tier: "bypass", dbMs: now() - started.t0 }, ctx);
+              return out;
+            } catch (error) {
+              const code = toQueryError(error).code;
+              await finish(entry, sql, params, started, { rows: 0, tier: "bypass", dbMs: now() - started.t0, error: code }, ctx);
+              throw error;
+            }
+          },
+        };
+        return fn(tx);
+      }, ctx);
+    } catch (error) {
+      if (written.size > 0 && outcomeUnknown(error)) await cache.invalidate([...written]);
+      throw error;
+    }
+    if (written.size > 0) await cache.invalidate([...written]);
+    return result;
+  }
+
+  function stats(): OptimizerStatsSnapshot {
+    return recorder.snapshot();
+  }
+
+  return { read, write, transaction, stats };
+}
