@@ -6,7 +6,9 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError, type FieldIssue } from "../../shared/api/errors.ts";
 import { ConfigError } from "../../shared/config.ts";
+import { QueryError } from "../../shared/db/query-types.ts";
 import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
 
@@ -20,6 +22,8 @@ export interface ProblemDetails {
   instance: string;
   code: string;
   requestId?: string;
+  /** Validation failures: one entry per rejected field. */
+  errors?: readonly FieldIssue[];
 }
 
 export interface ProblemInit {
@@ -27,6 +31,7 @@ export interface ProblemInit {
   code: string;
   title: string;
   detail: string;
+  errors?: readonly FieldIssue[] | undefined;
 }
 
 /** Problem types are URNs: stable identifiers that need no hosted documentation. */
@@ -35,7 +40,8 @@ export function problemType(code: string): string {
 }
 
 /** Answers with a problem+json body for this request. */
-export function problem(c: Context<AppEnv>, init: ProblemInit): Response {
+// Any env: the versioned API's context (more variables) answers problems the same way.
+export function problem(c: Context<any>, init: ProblemInit): Response {
   const body: ProblemDetails = {
     type: problemType(init.code),
     title: init.title,
@@ -44,6 +50,7 @@ export function problem(c: Context<AppEnv>, init: ProblemInit): Response {
     instance: new URL(c.req.url).pathname,
     code: init.code,
     requestId: c.get("requestId"),
+    ...(init.errors ? { errors: init.errors } : {}),
   };
   return c.body(JSON.stringify(body), init.status, { "content-type": PROBLEM_CONTENT_TYPE });
 }
@@ -81,6 +88,14 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     const { title, code } = clientError(error.status);
     return problem(c, { status: error.status, code, title, detail: error.message || title });
   }
+  if (error instanceof ApiError) {
+    return problem(c, { status: error.status, code: error.code, title: error.title, detail: error.message, errors: error.errors });
+  }
+  if (error instanceof QueryError) {
+    const answer = queryProblem(error);
+    if (answer.status >= 500) logError("database error", error, { requestId, code: error.code, sqlState: error.sqlState });
+    return problem(c, answer);
+  }
   if (error instanceof ConfigError) {
     logError("invalid configuration", error, { requestId, variables: error.issues.map((i) => i.variable) });
     return problem(c, {
@@ -98,3 +113,23 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     detail: "An unexpected error occurred. Quote the request id when reporting it.",
   });
 };
+
+/**
+ * Database failures the routes did not translate: an unreachable or timed-out
+ * database is a 503 the client may retry; a value Postgres rejects (SQLSTATE
+ * class 22, data exception) is the client's 400, never a 500.
+ */
+function queryProblem(error: QueryError): ProblemInit {
+  if (error.code === "db_unavailable" || error.code === "statement_timeout") {
+    return {
+      status: 503,
+      code: error.code,
+      title: "Service Unavailable",
+      detail: error.code === "statement_timeout" ? "The database did not answer in time" : "The database is unreachable",
+    };
+  }
+  if (error.sqlState?.startsWith("22")) {
+    return { status: 400, code: "invalid_value", title: "Bad Request", detail: "A value was rejected by the database" };
+  }
+  return { status: 500, code: "internal_error", title: "Internal Server Error", detail: "An unexpected error occurred. Quote the request id when reporting it." };
+}

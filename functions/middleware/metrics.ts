@@ -1,0 +1,91 @@
+/**
+ * Records one request_events row per request: route pattern (never the raw path),
+ * method, status, duration, cache tier (`x-cache`), database time (`db;dur=` in
+ * `server-timing`), response bytes (Content-Length when set), isolate, colo and
+ * country (request.cf, when present).
+ *
+ * Flushing: there is no reliable background timer in a Worker (timers do not run once
+ * the response is done, and the isolate may be evicted), so each request checks whether
+ * a batch is due (full, or its oldest event older than the flush interval) and, if so,
+ * sends it in `ctx.waitUntil`, after the response. Recording never blocks or fails the
+ * request: ClickHouse being down only grows (bounded) queues and drop counters.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { EventSink } from "../../shared/analytics/event-sink.ts";
+import { cacheTier, responseBytes, serverTimingDbMs } from "../../shared/analytics/request-events.ts";
+import { analyticsFor, isolateId } from "../analytics.ts";
+import { configFor } from "../config.ts";
+import type { AppEnv } from "../env.ts";
+
+/** Requests no route matched share one label instead of one per scanned path. */
+export const UNMATCHED_ROUTE = "(unmatched)";
+
+export interface MetricsOptions {
+  /** Where events go; default: the isolate's sink for the env's config (none without ClickHouse). */
+  sinkFor?: (c: Context<AppEnv>) => EventSink | undefined;
+}
+
+function defaultSink(c: Context<AppEnv>): EventSink | undefined {
+  try {
+    return analyticsFor(configFor(c.env));
+  } catch {
+    // An invalid config is reported by the route that needs it; metrics just stay off.
+    return undefined;
+  }
+}
+
+/** The pattern of the route that answered (`/v1/users/:id`); middleware-only matches are unmatched. */
+function routePattern(c: Context): string {
+  const routes = matchedRoutes(c);
+  const route = routes[c.req.routeIndex];
+  if (route === undefined) return UNMATCHED_ROUTE;
+  if (c.res.status === 404 && route.method === "ALL" && route.path.endsWith("*")) return UNMATCHED_ROUTE;
+  return route.path;
+}
+
+interface CfProperties {
+  colo?: unknown;
+  country?: unknown;
+}
+
+function flushInBackground(c: Context, sink: EventSink): void {
+  const flushing = sink.flushDue();
+  try {
+    c.executionCtx.waitUntil(flushing);
+  } catch {
+    // No execution context (app.request in Node): the promise runs on its own and never rejects.
+  }
+}
+
+/**
+ * @example
+ * app.use(requestId());
+ * app.use(metrics());
+ */
+export function metrics(options: MetricsOptions = {}): MiddlewareHandler<AppEnv> {
+  const sinkFor = options.sinkFor ?? defaultSink;
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const sink = sinkFor(c);
+    if (sink === undefined) return;
+    const headers = c.res.headers;
+    const cf = (c.req.raw as Request & { cf?: CfProperties }).cf;
+    sink.record("request_events", {
+      ts: Date.now(),
+      request_id: c.get("requestId") ?? "",
+      route: routePattern(c),
+      method: c.req.method,
+      status: c.res.status,
+      duration_ms: performance.now() - started,
+      cache_tier: cacheTier(headers.get("x-cache")),
+      db_ms: serverTimingDbMs(headers.get("server-timing")),
+      response_bytes: responseBytes(headers.get("content-length")),
+      isolate_id: isolateId(),
+      colo: typeof cf?.colo === "string" ? cf.colo : "",
+      country: typeof cf?.country === "string" ? cf.country : "",
+    });
+    if (sink.isDue()) flushInBackground(c, sink);
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Per-isolate wiring: config -> Upstash client -> tiered cache -> query optimizer
+ * -> stores and key verifier. Built once per config object (configFor(env) hands
+ * every request of an isolate the same one) and reused, so L1, the tag table,
+ * single-flight, query stats and the key cache are shared by the isolate's
+ * requests. Nothing here holds a request: request-scoped waitUntil travels in the
+ * ReadContext each call receives.
+ */
+import { apiKeyStore } from "../shared/api/store/api-keys.ts";
+import { agentStateStore } from "../shared/api/store/agent-states.ts";
+import { auditLogStore } from "../shared/api/store/audit-logs.ts";
+import { userStore } from "../shared/api/store/users.ts";
+import { createKeyVerifier, type KeyVerifier } from "../shared/api/key-verifier.ts";
+import { cacheOptionsFromConfig, createTieredCache, upstashCacheStore, type TieredCache } from "../shared/cache/index.ts";
+import { upstashRedis } from "../shared/cache/upstash-client.ts";
+import type { AppConfig } from "../shared/config.ts";
+import { createNeonExecutor } from "../shared/db/executor.ts";
+import { createQueryOptimizer } from "../shared/db/query-optimizer.ts";
+import { queryPolicyFromConfig } from "../shared/db/query-policy.ts";
+import type { QueryObserver, QueryOptimizer } from "../shared/db/query-types.ts";
+import { queryObserverFor } from "./analytics.ts";
+import { configFor } from "./config.ts";
+import type { Env } from "./env.ts";
+import { logInfo } from "./log.ts";
+
+export interface Services {
+  config: AppConfig;
+  cache: TieredCache;
+  optimizer: QueryOptimizer;
+  keys: KeyVerifier;
+  users: ReturnType<typeof userStore>;
+  auditLogs: ReturnType<typeof auditLogStore>;
+  agentStates: ReturnType<typeof agentStateStore>;
+  apiKeys: ReturnType<typeof apiKeyStore>;
+}
+
+const byConfig = new WeakMap<AppConfig, Services>();
+
+/**
+ * Redis keys are namespaced by the database they cache (host, port, database
+ * name; never the credentials): two deployments, or a test database next to the
+ * dev one, sharing an Upstash instance can then never serve each other's rows.
+ */
+export function cacheKeyPrefix(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const identity = `${url.hostname}:${url.port}${url.pathname}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < identity.length; i++) {
+    hash ^= identity.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `netra:cache:${(hash >>> 0).toString(36)}:`;
+}
+
+/**
+ * Builds a fresh set (the benchmark builds two to stand for two isolates). The
+ * optimizer reports each statement to the metrics pipeline (a no-op without ClickHouse).
+ */
+export function buildServices(config: AppConfig, observer: QueryObserver = queryObserverFor(config)): Services {
+  const store =
+    config.redis.url !== undefined && config.redis.token !== undefined
+      ? upstashCacheStore(upstashRedis(config.redis, { raw: true }))
+      : undefined;
+  const cache = createTieredCache({
+    store,
+    logger: { warn: (message, fields) => logInfo(message, { level: "warn", ...fields }) },
+    options: cacheOptionsFromConfig(config.cache, cacheKeyPrefix(config.postgres.databaseUrl)),
+  });
+  const optimizer = createQueryOptimizer({
+    executor: createNeonExecutor(config.postgres, { statementTimeoutMs: config.query.statementTimeoutMs }),
+    cache,
+    policy: queryPolicyFromConfig(config),
+    observer,
+  });
+  const apiKeys = apiKeyStore(optimizer);
+  return {
+    config,
+    cache,
+    optimizer,
+    keys: createKeyVerifier({ adminKey: config.admin.apiKey, lookup: (keyId) => apiKeys.lookup(keyId) }),
+    users: userStore(optimizer),
+    auditLogs: auditLogStore(optimizer),
+    agentStates: agentStateStore(optimizer),
+    apiKeys,
+  };
+}
+
+/** The isolate's services for this env; throws ConfigError when the env is invalid. */
+export function servicesFor(env: Env): Services {
+  const config = configFor(env);
+  let services = byConfig.get(config);
+  if (services === undefined) {
+    services = buildServices(config);
+    byConfig.set(config, services);
+  }
+  return services;
+}

@@ -1,0 +1,71 @@
+/**
+ * Ops: cache and query statistics, mirroring CacheStatsSnapshot (shared/cache/types.ts)
+ * and OptimizerStatsSnapshot (shared/db/query-types.ts) so the document describes them.
+ */
+import { z } from "zod";
+
+const count = z.number().int().min(0);
+const TIERS = ["l1", "l2", "miss", "stale", "bypass"] as const;
+
+const TierStats = z.object({
+  hits: count,
+  misses: count,
+  staleHits: count,
+  sets: count,
+  evictions: count,
+  errors: count,
+  hitRatio: z.number(),
+});
+
+export const CacheStats = z
+  .object({
+    l1: TierStats.extend({ entries: count, bytes: count, maxEntries: count, maxBytes: count }),
+    l2: TierStats.extend({ timeouts: count, enabled: z.boolean() }),
+    loads: count,
+    loadErrors: count,
+    coalesced: count,
+    oversized: count,
+    bypass: count,
+    refreshes: count,
+    lock: z.object({ acquired: count, waitedHit: count, waitedTimeout: count }),
+    tags: z.object({ known: count, checks: count, invalidations: count, pendingReplay: count }),
+    breaker: z.object({ state: z.enum(["closed", "open", "half-open"]), consecutiveFailures: count, opens: count }),
+  })
+  .meta({ id: "CacheStats", description: "Per-isolate cache counters since the isolate started." });
+
+const FingerprintStats = z.object({
+  fingerprint: z.string(),
+  statement: z.string(),
+  kind: z.enum(["read", "write", "other"]),
+  calls: count,
+  errors: count,
+  rows: count,
+  totalMs: z.number(),
+  meanMs: z.number(),
+  p95Ms: z.number(),
+  maxMs: z.number(),
+  tiers: z.record(z.enum(TIERS), count),
+});
+
+const SlowQuery = z.object({
+  at: z.number(),
+  fingerprint: z.string(),
+  statement: z.string(),
+  paramShape: z.array(z.string()).readonly(),
+  durationMs: z.number(),
+  rows: count,
+  requestId: z.string().optional(),
+  plan: z.unknown().optional(),
+  error: z.string().optional(),
+});
+
+export const QueryStats = z
+  .object({
+    fingerprints: z.array(FingerprintStats),
+    slowQueries: z.array(SlowQuery),
+    trackedFingerprints: count,
+    slowThresholdMs: z.number(),
+  })
+  .meta({ id: "QueryStats", description: "Per-isolate statement statistics: top fingerprints by total time, recent slow queries." });
+
+export const Pong = z.object({ ok: z.literal(true) }).meta({ id: "Pong" });

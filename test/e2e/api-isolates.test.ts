@@ -1,0 +1,110 @@
+/**
+ * Two isolates for real: two `wrangler dev` processes (ports 8823 and 8824) over
+ * the same Redis and a throwaway Postgres database. Checks what only separate
+ * isolates can show: invalidation reaching the other isolate within the tag-check
+ * bound, and the cross-isolate stampede lock (pg_stat_statements counts the loads).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
+import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
+import { migratePostgres } from "../../scripts/migrate.ts";
+import { loadConfig } from "../../shared/config.ts";
+
+const ADMIN_KEY = `e2e-admin-${Math.random().toString(36).slice(2)}`;
+const dbName = `netra_test_api_e2e_${Math.random().toString(36).slice(2, 10)}`;
+const base = process.env.DATABASE_URL ?? localUrls().DATABASE_URL;
+const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
+let admin: pg.Client;
+let db: pg.Client;
+let a: DevServer;
+let b: DevServer;
+
+function start(port: number, inspectorPort: number): DevServer {
+  return startWrangler({ ...localConfig(), wrangler: { port, inspectorPort } }, {
+    quiet: true,
+    extraArgs: ["--var", `DATABASE_URL:${dbUrl}`, "--var", `API_ADMIN_KEY:${ADMIN_KEY}`],
+  });
+}
+
+async function api(server: DevServer, path: string, init: { method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: init.method ?? "GET",
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body === undefined ? {} : { "content-type": "application/json" }) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return { status: res.status, tier: res.headers.get("x-cache"), json: (await res.json()) as Record<string, unknown> };
+}
+
+async function byIdCalls(): Promise<number> {
+  const { rows } = await db.query<{ calls: string }>(
+    `SELECT coalesce(sum(calls), 0)::text AS calls FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query ILIKE '%FROM users WHERE id = $1%'`,
+  );
+  return Number(rows[0]!.calls);
+}
+
+async function newUser(planTier = "free"): Promise<string> {
+  const res = await api(a, "/v1/users", { method: "POST", body: { email: `iso-${Math.random().toString(36).slice(2)}@example.test`, planTier, role: "member" } });
+  expect(res.status).toBe(201);
+  return String(res.json.id);
+}
+
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await migratePostgres(dbUrl, { log: () => undefined });
+  db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+  await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  a = start(8823, 9423);
+  b = start(8824, 9424);
+  await Promise.all([a, b].map((s) => waitForHttp(`${s.url}/ping`, { server: s, ok: (st) => st === 200, timeoutMs: 90_000 })));
+});
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await db?.end();
+  await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin?.end();
+});
+
+describe("two isolates sharing Redis and Postgres", () => {
+  it("serves B from L2 what A loaded, and A's write reaches B within the tag-check bound", async () => {
+    const id = await newUser("free");
+    expect((await api(a, `/v1/users/${id}`)).tier).toBe("miss");
+    expect((await api(b, `/v1/users/${id}`)).tier).toBe("l2");
+    const cached = await api(b, `/v1/users/${id}`);
+    expect(cached).toMatchObject({ tier: "l1", json: { planTier: "free" } });
+
+    expect((await api(a, `/v1/users/${id}`, { method: "PATCH", body: { planTier: "enterprise" } })).status).toBe(200);
+    expect((await api(a, `/v1/users/${id}`)).json.planTier).toBe("enterprise");
+
+    // The bound is the configured tag-check interval; allow it plus request time.
+    const bound = loadConfig({ DATABASE_URL: dbUrl }).cache.tagCheckIntervalMs;
+    const deadline = Date.now() + bound + 3_000;
+    const seen: unknown[] = [];
+    for (;;) {
+      const read = await api(b, `/v1/users/${id}`);
+      seen.push(read.json.planTier);
+      if (read.json.planTier === "enterprise" || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen.at(-1)).toBe("enterprise");
+  });
+
+  it("loads a stampede of 100 concurrent misses once, in one isolate and across two", async () => {
+    const one = await newUser();
+    let before = await byIdCalls();
+    const single = await Promise.all(Array.from({ length: 100 }, () => api(a, `/v1/users/${one}`)));
+    expect(single.every((r) => r.status === 200 && r.json.id === one)).toBe(true);
+    expect((await byIdCalls()) - before).toBe(1);
+
+    const two = await newUser();
+    before = await byIdCalls();
+    const split = await Promise.all(Array.from({ length: 100 }, (_, i) => api(i % 2 ? a : b, `/v1/users/${two}`)));
+    expect(split.every((r) => r.status === 200 && r.json.id === two)).toBe(true);
+    expect((await byIdCalls()) - before).toBe(1);
+  });
+});
