@@ -3,6 +3,8 @@ import pg from "pg";
 import WebSocket from "ws";
 import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
 import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
+import { LOCAL_ROOM_TOKEN_SECRET } from "../../scripts/services/stack.ts";
+import { signRoomToken } from "../../shared/rooms/token.ts";
 
 // The test orchestrator runs partykit dev on the configured port; this file adds wrangler dev.
 const cfg = localConfig();
@@ -48,14 +50,15 @@ describe("wrangler dev against the local stack", () => {
 });
 
 describe("partykit dev", () => {
-  it("accepts a WebSocket connection and greets it", async () => {
-    const ws = new WebSocket(`ws://${urls.PARTYKIT_HOST}/parties/main/e2e-room`);
+  it("accepts a WebSocket connection with a room token and greets it", async () => {
+    const token = await signRoomToken(process.env.ROOM_TOKEN_SECRET ?? LOCAL_ROOM_TOKEN_SECRET, { party: "main", room: "e2e-room", ttlSeconds: 60 });
+    const ws = new WebSocket(`ws://${urls.PARTYKIT_HOST}/parties/main/e2e-room?token=${encodeURIComponent(token)}`);
     const first = await new Promise<string>((resolve, reject) => {
       ws.once("message", (data) => resolve(String(data)));
       ws.once("error", reject);
     });
     ws.close();
-    const hello = JSON.parse(first) as { type: string };
-    expect(hello.type).toBe("hello");
+    const frame = JSON.parse(first) as { m: { type: string }[] };
+    expect(frame.m[0]?.type).toBe("hello");
   });
 });

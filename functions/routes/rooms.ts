@@ -1,0 +1,68 @@
+/**
+ * POST /v1/rooms/{room}/token: a short-lived token to open a WebSocket on a PartyKit
+ * room (shared/rooms/token.ts). Needs an API key with the "read" scope. The room
+ * checks the token before it accepts the connection.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import { ApiError } from "../../shared/api/errors.ts";
+import { signRoomToken } from "../../shared/rooms/token.ts";
+import { partyKitOrigin } from "../../shared/config.ts";
+import type { ApiEnv } from "../api-env.ts";
+import { configFor } from "../config.ts";
+import { validationHook } from "../middleware/validation.ts";
+import { jsonContent, jsonRequest, problems, scopedRoute } from "./v1/define.ts";
+
+/** Room and party names appear in URLs: the same conservative alphabet as session ids. */
+const Name = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters")
+  .regex(/^[A-Za-z0-9._:-]+$/, "must use only letters, digits and . _ : -");
+
+const RoomParams = z.object({ room: Name.meta({ example: "agent-sess_01HZX3" }) });
+
+const TokenRequest = z
+  .object({
+    party: Name.optional().meta({ description: "Default main" }),
+    connectionId: Name.optional().meta({ description: "Bind the token to this connection id (partysocket `id`)" }),
+    ttlSeconds: z.number().int().min(10).optional().meta({ description: "At most ROOM_TOKEN_TTL_SECONDS (the default)" }),
+  })
+  .strict();
+
+const TokenResponse = z.object({
+  token: z.string(),
+  party: z.string(),
+  room: z.string(),
+  expiresAt: z.string().meta({ description: "ISO 8601" }),
+  url: z.string().optional().meta({ description: "The room's WebSocket URL (without the token), when PARTYKIT_HOST is set" }),
+});
+
+const issueToken = scopedRoute("read", {
+  method: "post",
+  path: "/rooms/{room}/token",
+  tags: ["rooms"],
+  summary: "A short-lived token to connect to a room's WebSocket",
+  request: { params: RoomParams, body: jsonRequest(TokenRequest) },
+  responses: { 200: jsonContent(TokenResponse, "The token and where to use it"), ...problems(400, 415) },
+});
+
+export const roomRoutes = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook }).openapi(issueToken, async (c) => {
+  const config = configFor(c.env);
+  const secret = config.rooms.tokenSecret;
+  if (secret === undefined) {
+    throw new ApiError(503, "rooms_not_configured", "Service Unavailable", "ROOM_TOKEN_SECRET is not set");
+  }
+  const { room } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const party = body.party ?? "main";
+  const ttlSeconds = Math.min(body.ttlSeconds ?? config.rooms.tokenTtlSeconds, config.rooms.tokenTtlSeconds);
+  const now = Date.now();
+  const token = await signRoomToken(secret, { party, room, ttlSeconds, now, ...(body.connectionId ? { connectionId: body.connectionId } : {}) });
+  const host = config.partykit.host;
+  const url = host === undefined ? undefined : `${partyKitOrigin(host).replace(/^http/, "ws")}/parties/${party}/${room}`;
+  return c.json(
+    { token, party, room, expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttlSeconds * 1000).toISOString(), ...(url ? { url } : {}) },
+    200,
+  );
+});

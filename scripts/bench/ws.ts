@@ -1,0 +1,180 @@
+/**
+ * `npm run bench -- ws [--clients 50] [--rate 200] [--seconds 5] [--burst 2000] [--priority-every 50] [--port 1999]`
+ *
+ * One room, N receivers and one publisher over loopback against `partykit dev`
+ * (reused if one answers on the port, else started and stopped here). The same run
+ * twice: batched (the room's defaults) and unbatched (room setting enabled=false: one
+ * frame per message). Two phases each:
+ * - fixed rate: `rate` msg/s for `seconds` (every `priority-every`-th a priority
+ *   message): frames on the wire, publish-to-receive latency, lost messages, and the
+ *   room's own queue-wait p99;
+ * - saturation: `burst` messages as fast as the publisher's socket takes them,
+ *   delivered messages per second until the last one arrives.
+ */
+import { randomUUID } from "node:crypto";
+import { localConfig } from "../lib/local-config.ts";
+import { startPartykit, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
+import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
+import type { BenchReport } from "./report.ts";
+import { closeAll, openPublisher, openReceivers, publishAtRate, publishBurst, quantile, settle, type Receiver } from "./ws-load.ts";
+
+interface Options {
+  clients: number;
+  rate: number;
+  seconds: number;
+  burst: number;
+  priorityEvery: number;
+  port: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const options: Options = { clients: 50, rate: 200, seconds: 5, burst: 2000, priorityEvery: 50, port: localConfig().partykit.port };
+  for (let i = 0; i < args.length; i += 2) {
+    const key = args[i]!.replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
+    const value = Number(args[i + 1]);
+    if (!(key in options) || !Number.isFinite(value) || value <= 0) throw new Error(`bad argument ${args[i]} ${args[i + 1] ?? ""}`);
+    options[key] = value;
+  }
+  return options;
+}
+
+interface ModeResult {
+  mode: string;
+  sent: number;
+  expected: number;
+  received: number;
+  frames: number;
+  latencyP50: number;
+  latencyP99: number;
+  priorityP99: number;
+  roomQueueWaitP99: number;
+  roomDrops: number;
+  maxWaitMs: number;
+  saturationMsgsPerSec: number;
+}
+
+async function patchRoom(origin: string, secret: string, room: string, settings: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${origin}/parties/main/${room}`, { method: "PATCH", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(settings) });
+  if (!res.ok) throw new Error(`PATCH ${room}: ${res.status} ${await res.text()}`);
+}
+
+interface RoomMetricsBody {
+  queueWaitMs: { p99: number };
+  drops: number;
+  settings: { maxWaitMs: number };
+}
+
+async function roomMetrics(origin: string, secret: string, room: string): Promise<RoomMetricsBody> {
+  const res = await fetch(`${origin}/parties/main/${room}`, { headers: { authorization: `Bearer ${secret}` } });
+  return (await res.json()) as RoomMetricsBody;
+}
+
+async function runMode(batched: boolean, o: Options, host: string, origin: string, secret: string): Promise<ModeResult> {
+  const mode = batched ? "batched" : "unbatched";
+  // The publisher is a client too: lift its inbound rate limit for the benchmark.
+  const settings = { enabled: batched, inboundRatePerSecond: 1_000_000, inboundBurst: 1_000_000 };
+  const room = `bench-ws-${mode}-${randomUUID().slice(0, 8)}`;
+  await patchRoom(origin, secret, room, settings);
+  let receivers: Receiver[] = await openReceivers(host, secret, room, o.clients);
+  let publisher = await openPublisher(host, secret, room);
+  await publishAtRate(publisher, o.rate, o.seconds, o.priorityEvery);
+  await settle(receivers, publisher.sent);
+  const metrics = await roomMetrics(origin, secret, room);
+  const received = receivers.reduce((n, r) => n + r.messages, 0);
+  const result: ModeResult = {
+    mode,
+    sent: publisher.sent,
+    expected: publisher.sent * o.clients,
+    received,
+    frames: receivers.reduce((n, r) => n + r.frames, 0),
+    latencyP50: quantile(receivers.flatMap((r) => r.latencies), 0.5),
+    latencyP99: quantile(receivers.flatMap((r) => r.latencies), 0.99),
+    priorityP99: quantile(receivers.flatMap((r) => r.priorityLatencies), 0.99),
+    roomQueueWaitP99: metrics.queueWaitMs.p99,
+    roomDrops: metrics.drops,
+    maxWaitMs: metrics.settings.maxWaitMs,
+    saturationMsgsPerSec: 0,
+  };
+  await closeAll([publisher.ws, ...receivers.map((r) => r.ws)]);
+
+  const burstRoom = `bench-ws-${mode}-burst-${randomUUID().slice(0, 8)}`;
+  await patchRoom(origin, secret, burstRoom, settings);
+  receivers = await openReceivers(host, secret, burstRoom, o.clients);
+  publisher = await openPublisher(host, secret, burstRoom);
+  const started = performance.now();
+  await publishBurst(publisher, o.burst);
+  await settle(receivers, o.burst);
+  const delivered = receivers.reduce((n, r) => n + r.messages, 0);
+  const lastAt = Math.max(...receivers.map((r) => r.lastAt));
+  result.saturationMsgsPerSec = delivered / ((lastAt - started) / 1000);
+  await closeAll([publisher.ws, ...receivers.map((r) => r.ws)]);
+  return result;
+}
+
+async function ensurePartykit(port: number): Promise<DevServer | undefined> {
+  const url = `http://127.0.0.1:${port}/parties/main/health`;
+  try {
+    if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200) return undefined;
+  } catch {
+    // nothing there: start one
+  }
+  const server = startPartykit({ ...localConfig(), partykit: { port } }, { quiet: true });
+  await waitForHttp(url, { server, ok: (s) => s === 200 });
+  return server;
+}
+
+export default async function run(args: string[]): Promise<BenchReport> {
+  const o = parseArgs(args);
+  const secret = process.env.ROOM_TOKEN_SECRET ?? LOCAL_ROOM_TOKEN_SECRET;
+  const host = `127.0.0.1:${o.port}`;
+  const origin = `http://${host}`;
+  const server = await ensurePartykit(o.port);
+  try {
+    const unbatched = await runMode(false, o, host, origin, secret);
+    const batched = await runMode(true, o, host, origin, secret);
+    const lost = batched.expected - batched.received;
+    const priorityDelta = batched.priorityP99 - unbatched.priorityP99;
+    const { maxWaitMs } = batched;
+    const figures = {
+      send_reduction: 1 - batched.frames / unbatched.frames,
+      throughput_ratio: batched.saturationMsgsPerSec / unbatched.saturationMsgsPerSec,
+      added_latency_p99_ms: batched.roomQueueWaitP99,
+      priority_latency_p99_ms: batched.priorityP99,
+      priority_latency_p99_unbatched_ms: unbatched.priorityP99,
+      lost_messages: lost,
+      clients: o.clients,
+      rate_msgs_per_s: o.rate,
+    };
+    const row = (r: ModeResult) => ({
+      mode: r.mode,
+      sent: r.sent,
+      deliveries_expected: r.expected,
+      delivered: r.received,
+      frames: r.frames,
+      msgs_per_frame: r.received / Math.max(1, r.frames),
+      latency_p50_ms: r.latencyP50,
+      latency_p99_ms: r.latencyP99,
+      priority_p99_ms: r.priorityP99,
+      room_queue_wait_p99_ms: r.roomQueueWaitP99,
+      room_drops: r.roomDrops,
+      saturation_msgs_per_s: Math.round(r.saturationMsgsPerSec),
+    });
+    return {
+      figures,
+      targets: {
+        send_reduction: { target: ">= 0.70", met: figures.send_reduction >= 0.7 },
+        throughput_ratio: { target: ">= 5", met: figures.throughput_ratio >= 5 },
+        added_latency_p99_ms: { target: `<= ${maxWaitMs} (maxWaitMs)`, met: figures.added_latency_p99_ms <= maxWaitMs },
+        priority_latency_p99_ms: { target: "<= unbatched + 5", met: priorityDelta <= 5 },
+        lost_messages: { target: "0", met: lost === 0 && batched.roomDrops === 0 },
+      },
+      tables: { modes: [row(unbatched), row(batched)] },
+      notes: [
+        `partykit dev on 127.0.0.1:${o.port}; ${o.clients} receivers + 1 publisher in this process; fixed rate ${o.rate} msg/s for ${o.seconds} s (every ${o.priorityEvery}th priority), then a burst of ${o.burst}`,
+        "added_latency_p99_ms is the room's own queue-wait p99 (1 ms buckets); latencies are publish-to-receive in this process",
+      ],
+    };
+  } finally {
+    await server?.stop();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A room client on partysocket: reconnects by itself (fetching a fresh token for each
+ * attempt), unbatches frames, and hands the application one message at a time, in
+ * order, with its sequence number. Gaps (server drops, messages missed while
+ * reconnecting, a room that forgot the connection) are reported before the messages
+ * that follow them. Works in browsers and in Node (pass `WebSocket` from `ws`).
+ *
+ * @example
+ * const client = connectRoom({ host: "127.0.0.1:1999", room: "agent-42", token: () => fetchToken(),
+ *   WebSocket: WS, onMessage: (m) => render(m), onGap: (g) => resync(g) });
+ * client.send({ step: 3 });
+ */
+import PartySocket, { type PartySocketOptions } from "partysocket";
+import { FrameReader, type SeqGap } from "../batching/wire-reader.ts";
+import { WireFormatError } from "../batching/wire.ts";
+
+export type { SeqGap } from "../batching/wire-reader.ts";
+
+export type RoomMessage =
+  | { type: "hello"; connectionId: string; room: string; party: string; resumed: boolean; settings: { enabled: boolean; maxWaitMs: number; priorityThreshold: number } }
+  | { type: "message"; from: string; data: unknown; priority?: number }
+  | { type: "event"; name: string; data: unknown }
+  | { type: "error"; code: string; message: string };
+
+export interface RoomClientOptions {
+  host: string;
+  party?: string;
+  room: string;
+  /** A token, or a function that returns a fresh one; called before every (re)connect. */
+  token: string | (() => string | Promise<string>);
+  /** Connection id, kept across reconnects (the room resumes its numbering). Default: random. */
+  id?: string;
+  /** WebSocket constructor where there is no global one (Node: `ws`). */
+  WebSocket?: unknown;
+  /** Extra partysocket options (maxRetries, delays, startClosed...). */
+  socket?: Partial<Omit<PartySocketOptions, "host" | "room" | "party" | "id" | "query" | "WebSocket">>;
+  onMessage(message: RoomMessage, seq: number): void;
+  onGap?(gap: SeqGap): void;
+  /** A frame that is not the wire format: a bug or a wrong endpoint, never silent. */
+  onProtocolError?(error: WireFormatError): void;
+}
+
+export interface RoomClient {
+  readonly socket: PartySocket;
+  readonly id: string;
+  /** Sequence number of the last message handed out. */
+  readonly lastSeq: number;
+  /** Send a message to the room (everyone else, or `to`). Priority >= the room's threshold is delivered at once. */
+  send(data: unknown, options?: { priority?: number; to?: string[] }): void;
+  close(): void;
+}
+
+export function connectRoom(options: RoomClientOptions): RoomClient {
+  const reader = new FrameReader();
+  const { token } = options;
+  const socket = new PartySocket({
+    ...options.socket,
+    host: options.host,
+    party: options.party ?? "main",
+    room: options.room,
+    ...(options.id === undefined ? {} : { id: options.id }),
+    ...(options.WebSocket === undefined ? {} : { WebSocket: options.WebSocket }),
+    query: async () => ({ token: typeof token === "string" ? token : await token() }),
+  });
+  socket.addEventListener("message", (event: MessageEvent) => {
+    let result;
+    try {
+      result = reader.read(typeof event.data === "string" ? event.data : String(event.data));
+    } catch (error) {
+      if (error instanceof WireFormatError && options.onProtocolError) options.onProtocolError(error);
+      else if (!(error instanceof WireFormatError)) throw error;
+      return;
+    }
+    for (const gap of result.gaps) options.onGap?.(gap);
+    for (const { seq, message } of result.messages) options.onMessage(message as RoomMessage, seq);
+  });
+  return {
+    socket,
+    get id() {
+      return socket.id;
+    },
+    get lastSeq() {
+      return reader.lastSeq;
+    },
+    send(data, { priority, to } = {}) {
+      socket.send(JSON.stringify({ type: "message", data, ...(priority === undefined ? {} : { priority }), ...(to === undefined ? {} : { to }) }));
+    },
+    close() {
+      socket.close();
+    },
+  };
+}
