@@ -1,0 +1,128 @@
+/**
+ * The event sink: one BatchProcessor per raw table (a failed insert into one table must
+ * not re-send rows already stored in another), each flushing JSONEachRow inserts through
+ * a ClickHouseWriter. ClickHouse being down costs the caller nothing: record() only
+ * queues; inserts are retried with backoff and, past the attempt limit or the queue
+ * bound, counted as dropped.
+ *
+ * @example
+ * const sink = createEventSink({ writer, config: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
+ * sink.record("request_events", row);
+ * if (sink.isDue()) ctx.waitUntil(sink.flushDue());
+ */
+import { BatchProcessor, type Clock } from "../batching/batch-processor.ts";
+import type { AnalyticsConfig, BatchProcessorConfig } from "../config.ts";
+import type { ClickHouseWriter } from "./clickhouse-writer.ts";
+import { EVENT_TABLES, type EventTable, type EventTables } from "./event-rows.ts";
+
+export interface EventSinkOptions {
+  writer: ClickHouseWriter;
+  batch: Readonly<BatchProcessorConfig>;
+  analytics: Readonly<Pick<AnalyticsConfig, "maxQueueEvents" | "maxBatchBytes" | "maxAttempts" | "retryBaseMs" | "retryMaxMs">>;
+  clock: Clock;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Inserts in flight per table. Default 1. */
+  maxConcurrentFlushes?: number;
+  /** Told about every event that will never be stored (after its last attempt). Must not throw. */
+  onDropped?: (table: EventTable, count: number, error: unknown) => void;
+}
+
+export interface TableCounters {
+  /** Events recorded. */
+  in: number;
+  /** Events ClickHouse acknowledged. */
+  stored: number;
+  /** Events given up: queue overflow plus retries exhausted. */
+  dropped: number;
+  queued: number;
+  failedInserts: number;
+}
+
+export interface EventSinkStats extends TableCounters {
+  tables: Partial<Record<EventTable, TableCounters>>;
+}
+
+export interface EventSink {
+  record<K extends EventTable>(table: K, row: EventTables[K]): void;
+  /** True when some table has a batch to send now. */
+  isDue(): boolean;
+  /** Sends the due batches; never rejects. Run it in ctx.waitUntil. */
+  flushDue(): Promise<void>;
+  /** Sends everything queued now; never rejects. */
+  flush(): Promise<void>;
+  /** Shutdown: drains every table, waiting out retries, then refuses new events. */
+  close(): Promise<void>;
+  stats(): EventSinkStats;
+}
+
+/**
+ * A cheap size estimate (JSON is a little bigger): string lengths plus a constant per
+ * field. Exactness does not matter, bounding the insert body does.
+ */
+export function estimateRowBytes(row: object): number {
+  let bytes = 2;
+  for (const value of Object.values(row)) bytes += typeof value === "string" ? value.length + 16 : 16;
+  return bytes;
+}
+
+export function createEventSink(options: EventSinkOptions): EventSink {
+  const processors = new Map<EventTable, BatchProcessor<object>>();
+
+  const processorFor = (table: EventTable): BatchProcessor<object> => {
+    let processor = processors.get(table);
+    if (processor !== undefined) return processor;
+    const { batch, analytics } = options;
+    processor = new BatchProcessor<object>({
+      maxBatchSize: batch.maxBatchSize,
+      flushIntervalMs: batch.flushIntervalMs,
+      maxBatchBytes: analytics.maxBatchBytes,
+      maxQueueItems: Math.max(analytics.maxQueueEvents, batch.maxBatchSize),
+      // Fresh events are worth more than old ones to a dashboard when ClickHouse is away for long.
+      overflow: "drop-oldest",
+      sizeOf: estimateRowBytes,
+      sink: (rows) => options.writer.insert(table, rows),
+      onDeadLetter: (rows, error) => options.onDropped?.(table, rows.length, error),
+      retry: { maxAttempts: analytics.maxAttempts, baseDelayMs: analytics.retryBaseMs, maxDelayMs: analytics.retryMaxMs },
+      maxConcurrentFlushes: options.maxConcurrentFlushes ?? 1,
+      clock: options.clock,
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    });
+    processors.set(table, processor);
+    return processor;
+  };
+
+  const all = async (run: (p: BatchProcessor<object>) => Promise<void>) => {
+    await Promise.all([...processors.values()].map(run));
+  };
+
+  return {
+    record(table, row) {
+      processorFor(table).add(row);
+    },
+    isDue() {
+      for (const processor of processors.values()) if (processor.isDue()) return true;
+      return false;
+    },
+    flushDue: () => all((p) => p.flushDue()),
+    flush: () => all((p) => p.flush()),
+    close: () => all((p) => p.close()),
+    stats() {
+      const total: EventSinkStats = { in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} };
+      for (const table of EVENT_TABLES) {
+        const processor = processors.get(table);
+        if (processor === undefined) continue;
+        const s = processor.stats();
+        const counters = { in: s.received, stored: s.sent, dropped: s.dropped, queued: s.queued, failedInserts: s.failedFlushes };
+        total.tables[table] = counters;
+        total.in += counters.in;
+        total.stored += counters.stored;
+        total.dropped += counters.dropped;
+        total.queued += counters.queued;
+        total.failedInserts += counters.failedInserts;
+      }
+      return total;
+    },
+  };
+}

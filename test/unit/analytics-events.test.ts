@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { cacheCounterRows, cacheCounterSampler } from "../../shared/analytics/cache-events.ts";
+import { createEventSink, estimateRowBytes } from "../../shared/analytics/event-sink.ts";
+import { MAX_SPAN_MS, parseMetricsQuery } from "../../shared/analytics/ops-metrics.ts";
+import { MAX_STATEMENT_CHARS, queryEventObserver, queryEventRow } from "../../shared/analytics/query-events.ts";
+import { cacheTier, responseBytes, serverTimingDbMs } from "../../shared/analytics/request-events.ts";
+import { roomEventRow } from "../../shared/analytics/room-events.ts";
+import { REQUEST_HOUR, USER_ACTIVITY_DAY } from "../../shared/analytics/rollup-views.ts";
+import { closedWindow } from "../../shared/analytics/rollups/consistency.ts";
+import { partitionEnd } from "../../shared/analytics/rollups/retention.ts";
+
+describe("request event fields", () => {
+  it("reads the db entry of server-timing, summing repeats and ignoring the rest", () => {
+    expect(serverTimingDbMs("cache;desc=l1, db;dur=12.5, total;dur=20")).toBe(12.5);
+    expect(serverTimingDbMs("db;dur=1.5, db;desc=\"x\";dur=2")).toBe(3.5);
+    expect(serverTimingDbMs("DB;DUR=\"4\"")).toBe(4);
+    expect(serverTimingDbMs("dbx;dur=9, total;dur=3")).toBe(0);
+    expect(serverTimingDbMs("db;dur=abc")).toBe(0);
+    expect(serverTimingDbMs(null)).toBe(0);
+  });
+
+  it("normalises x-cache tiers and response sizes", () => {
+    expect(cacheTier("L1")).toBe("l1");
+    expect(cacheTier(" miss ")).toBe("miss");
+    expect(cacheTier("HIT from cloudfront")).toBe("other");
+    expect(cacheTier(null)).toBe("");
+    expect(responseBytes("512")).toBe(512);
+    expect(responseBytes("-1")).toBe(0);
+    expect(responseBytes("1e3")).toBe(0);
+    expect(responseBytes(undefined)).toBe(0);
+  });
+});
+
+describe("event adapters", () => {
+  const event = { fingerprint: "ab12", statement: "select * from users where id = $1", kind: "read" as const, durationMs: 3.2, dbMs: 2.9, rows: 1, tier: "miss" as const, slow: false, at: 1_700_000_000_000 };
+
+  it("maps a query event to a row, bounding the statement", () => {
+    expect(queryEventRow(event, "iso")).toEqual({
+      ts: 1_700_000_000_000, fingerprint: "ab12", statement: event.statement, kind: "read", duration_ms: 3.2, db_ms: 2.9, rows: 1,
+      tier: "miss", slow: false, error: "", request_id: "", isolate_id: "iso",
+    });
+    expect(queryEventRow({ ...event, statement: "x".repeat(10_000), error: "db_error", requestId: "r1" }, "iso")).toMatchObject({
+      statement: "x".repeat(MAX_STATEMENT_CHARS), error: "db_error", request_id: "r1",
+    });
+  });
+
+  it("the query observer never throws, even when the sink does", () => {
+    const observe = queryEventObserver({ record: () => { throw new Error("boom"); } }, "iso");
+    expect(() => observe(event)).not.toThrow();
+  });
+
+  it("turns cache counter snapshots into deltas per tier, skipping idle tiers and handling resets", () => {
+    const before = { l1: { hits: 10, misses: 2, evictions: 0 }, l2: { hits: 5, misses: 5, evictions: 0 } };
+    const after = { l1: { hits: 15, misses: 2, evictions: 1, sets: 3 }, l2: { hits: 5, misses: 5, evictions: 0 }, redis: { hits: 1, misses: 0, evictions: 0 } };
+    expect(cacheCounterRows(before, after, 5, "iso")).toEqual([
+      { ts: 5, tier: "l1", hits: 5, misses: 0, evictions: 1, sets: 3, isolate_id: "iso" },
+      { ts: 5, tier: "redis", hits: 1, misses: 0, evictions: 0, sets: 0, isolate_id: "iso" },
+    ]);
+    expect(cacheCounterRows(after, { l1: { hits: 2, misses: 0, evictions: 0 } }, 6, "iso")).toEqual([
+      { ts: 6, tier: "l1", hits: 2, misses: 0, evictions: 0, sets: 0, isolate_id: "iso" },
+    ]);
+    const sampler = cacheCounterSampler("iso");
+    const live = { l1: { hits: 1, misses: 0, evictions: 0 } };
+    expect(sampler.sample(live, 1)).toHaveLength(1);
+    live.l1.hits = 4;
+    expect(sampler.sample(live, 2)).toEqual([{ ts: 2, tier: "l1", hits: 3, misses: 0, evictions: 0, sets: 0, isolate_id: "iso" }]);
+  });
+
+  it("maps a room event with defaults for the fields its kind does not use", () => {
+    expect(roomEventRow({ kind: "connect", party: "main", room: "r", at: 9, connections: 2 })).toEqual({
+      ts: 9, party: "main", room: "r", kind: "connect", connections: 2, frames: 0, batch_size: 0, queue_wait_ms: 0, dropped: 0,
+    });
+  });
+});
+
+describe("event sink", () => {
+  it("routes rows per table, batches them and counts in/stored per table", async () => {
+    const inserts: { table: string; n: number }[] = [];
+    const sink = createEventSink({
+      writer: { insert: async (table, rows) => void inserts.push({ table, n: rows.length }) },
+      batch: { maxBatchSize: 2, flushIntervalMs: 1000 },
+      analytics: { maxQueueEvents: 100, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => 0 },
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    expect(sink.isDue()).toBe(false);
+    sink.record("room_events", row);
+    sink.record("cache_events", { ts: 1, tier: "l1", hits: 1, misses: 0, evictions: 0, sets: 0, isolate_id: "i" });
+    expect(sink.isDue()).toBe(true);
+    await sink.flushDue();
+    expect(inserts).toEqual([{ table: "room_events", n: 2 }]);
+    await sink.flush();
+    expect(inserts).toEqual([{ table: "room_events", n: 2 }, { table: "cache_events", n: 1 }]);
+    expect(sink.stats()).toMatchObject({ in: 3, stored: 3, dropped: 0, tables: { room_events: { in: 2, stored: 2 }, cache_events: { in: 1, stored: 1 } } });
+  });
+
+  it("estimates row size from its strings", () => {
+    expect(estimateRowBytes({ a: "xxxx", b: 1 })).toBe(2 + 4 + 16 + 16);
+  });
+});
+
+describe("ops metrics parameters", () => {
+  const now = Date.UTC(2026, 10, 29, 12, 30);
+
+  it("defaults to the last day hourly, aligned to whole buckets", () => {
+    expect(parseMetricsQuery({}, now)).toEqual({
+      ok: true, query: { granularity: "hour", from: Date.UTC(2026, 10, 28, 12), to: Date.UTC(2026, 10, 29, 13), route: undefined },
+    });
+  });
+
+  it("accepts ISO 8601 and epoch milliseconds", () => {
+    const parsed = parseMetricsQuery({ granularity: "minute", from: "2026-11-29T10:00:30Z", to: String(Date.UTC(2026, 10, 29, 11)), route: "/v1/users/:id" }, now);
+    expect(parsed).toEqual({ ok: true, query: { granularity: "minute", from: Date.UTC(2026, 10, 29, 10), to: Date.UTC(2026, 10, 29, 11), route: "/v1/users/:id" } });
+  });
+
+  it("bounds the span per granularity", () => {
+    const to = Date.UTC(2026, 10, 29);
+    expect(parseMetricsQuery({ granularity: "day", from: String(to - MAX_SPAN_MS.day), to: String(to) }, now).ok).toBe(true);
+    expect(parseMetricsQuery({ granularity: "day", from: String(to - MAX_SPAN_MS.day - 86_400_000), to: String(to) }, now)).toMatchObject({ ok: false, field: "from" });
+  });
+
+  it("names the offending field", () => {
+    expect(parseMetricsQuery({ granularity: "week" }, now)).toMatchObject({ ok: false, field: "granularity" });
+    expect(parseMetricsQuery({ to: "tomorrow" }, now)).toMatchObject({ ok: false, field: "to" });
+    expect(parseMetricsQuery({ from: "2026-11-29T10:00:00" }, now)).toMatchObject({ ok: false, field: "from" });
+    expect(parseMetricsQuery({ route: "x" }, now)).toMatchObject({ ok: false, field: "route" });
+    expect(parseMetricsQuery({ bucket: "1" }, now)).toMatchObject({ ok: false, field: "bucket" });
+  });
+});
+
+describe("rollup job helpers", () => {
+  it("finds the end of day and month partitions", () => {
+    expect(partitionEnd("20261129", "day")).toBe(Date.UTC(2026, 10, 30));
+    expect(partitionEnd("202612", "month")).toBe(Date.UTC(2027, 0, 1));
+    expect(partitionEnd("all", "day")).toBeUndefined();
+  });
+
+  it("checks the last whole hour (or day) that ended at least the lag ago", () => {
+    const now = Date.UTC(2026, 10, 29, 12, 10);
+    expect(closedWindow(REQUEST_HOUR, now, 15 * 60_000)).toEqual({ from: Date.UTC(2026, 10, 29, 10), to: Date.UTC(2026, 10, 29, 11) });
+    expect(closedWindow(USER_ACTIVITY_DAY, now, 15 * 60_000)).toEqual({ from: Date.UTC(2026, 10, 28), to: Date.UTC(2026, 10, 29) });
+  });
+});
