@@ -1,0 +1,86 @@
+/**
+ * Builds recommended indexes: CREATE INDEX CONCURRENTLY, one at a time, each under its own
+ * lock_timeout and statement_timeout, then checks pg_index.indisvalid. A failed concurrent
+ * build leaves an INVALID index behind; only that index, the one this call just tried to
+ * build, is dropped. Existing indexes are never touched.
+ *
+ * CONCURRENTLY cannot run inside a transaction block, so the executor must be a plain
+ * session (a `pg` Client, a Neon Pool client), never a transaction or the HTTP driver.
+ */
+import { quoteIdent } from "./ident.ts";
+import { messageOf } from "./workload.ts";
+import type { AdvisorOptions, BuildResult, Recommendation, SqlExecutor } from "./types.ts";
+
+interface ExistingIndex {
+  valid: boolean;
+  bytes: number;
+}
+
+async function findIndex(db: SqlExecutor, schema: string, name: string): Promise<ExistingIndex | undefined> {
+  const { rows } = await db.query(
+    `SELECT x.indisvalid AS valid, pg_relation_size(c.oid)::float8 AS bytes
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_index x ON x.indexrelid = c.oid
+     WHERE n.nspname = $1 AND c.relname = $2`,
+    [schema, name],
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { valid: row.valid === true, bytes: Number(row.bytes) };
+}
+
+export async function buildIndex(
+  db: SqlExecutor,
+  recommendation: Recommendation,
+  options: Pick<AdvisorOptions, "lockTimeoutMs" | "buildTimeoutMs">,
+  now: () => number = () => performance.now(),
+): Promise<BuildResult> {
+  const { name, ddl, schema } = recommendation;
+  const started = now();
+  const elapsed = () => Math.round(now() - started);
+  const before = await findIndex(db, schema, name);
+  if (before !== undefined) {
+    // Ours from an earlier run (names are deterministic), or someone's INVALID leftover: either way not ours to drop.
+    return { name, ddl, status: "exists", valid: before.valid, durationMs: elapsed(), sizeBytes: before.bytes };
+  }
+  await db.query(`SET lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`);
+  await db.query(`SET statement_timeout = ${Math.trunc(options.buildTimeoutMs)}`);
+  let error: string | undefined;
+  try {
+    await db.query(ddl);
+  } catch (cause) {
+    error = messageOf(cause);
+  } finally {
+    await db.query("RESET lock_timeout").catch(() => undefined);
+    await db.query("RESET statement_timeout").catch(() => undefined);
+  }
+  const after = await findIndex(db, schema, name);
+  if (error === undefined && after?.valid === true) {
+    return { name, ddl, status: "created", valid: true, durationMs: elapsed(), sizeBytes: after.bytes };
+  }
+  let cleanedUp = false;
+  if (after !== undefined) {
+    await db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
+    cleanedUp = (await findIndex(db, schema, name)) === undefined;
+  }
+  return {
+    name,
+    ddl,
+    status: "failed",
+    valid: false,
+    durationMs: elapsed(),
+    sizeBytes: null,
+    error: error ?? "the build finished but the index is not valid",
+    cleanedUp,
+  };
+}
+
+/** Builds each recommendation in turn; one failure does not stop the others. */
+export async function applyRecommendations(
+  db: SqlExecutor,
+  recommendations: readonly Recommendation[],
+  options: Pick<AdvisorOptions, "lockTimeoutMs" | "buildTimeoutMs">,
+  now?: () => number,
+): Promise<BuildResult[]> {
+  const results: BuildResult[] = [];
+  for (const recommendation of recommendations) results.push(await buildIndex(db, recommendation, options, now));
+  return results;
+}

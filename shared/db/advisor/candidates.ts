@@ -1,0 +1,315 @@
+/**
+ * Candidate indexes from a statement's SQL, found with a real parser (pgsql-ast-parser):
+ * per table, the columns compared for equality (WHERE, JOIN ... ON, IN, = ANY, IS NULL),
+ * the range-filtered columns, ORDER BY and GROUP BY. Candidates are B-trees with equality
+ * columns first, then one range column, then the sort columns; plus a covering variant
+ * (INCLUDE) when the statement reads only a few other columns, so an index-only scan can
+ * skip the heap. The planner (what-if) decides which of them are worth anything.
+ */
+import { parse } from "pgsql-ast-parser";
+import { tableKey, type Catalog, type TableInfo } from "./catalog.ts";
+import { candidateKey } from "./ident.ts";
+import type { IndexCandidate } from "./types.ts";
+
+/** What one statement does with one table's columns. */
+export interface TableUsage {
+  table: TableInfo;
+  eq: string[];
+  range: string[];
+  sort: string[];
+  group: string[];
+  /** Columns the statement reads from the table; null when it reads all of them (`*`). */
+  selected: Set<string> | null;
+}
+
+type Node = Record<string, unknown>;
+const isNode = (value: unknown): value is Node => typeof value === "object" && value !== null && !Array.isArray(value);
+const asNodes = (value: unknown): Node[] => (Array.isArray(value) ? value.filter(isNode) : []);
+
+const EQ_OPS = new Set(["=", "IN", "IS NULL"]);
+const RANGE_OPS = new Set(["<", "<=", ">", ">=", "BETWEEN"]);
+/** At most this many INCLUDE columns: past that the index is a second copy of the table. */
+const MAX_INCLUDE = 3;
+
+interface Scope {
+  /** alias or table name -> table */
+  aliases: Map<string, TableInfo>;
+  usage: Map<TableInfo, TableUsage>;
+}
+
+function pushUnique(list: string[], value: string): void {
+  if (!list.includes(value)) list.push(value);
+}
+
+class UsageCollector {
+  readonly usages: TableUsage[] = [];
+  constructor(private readonly catalog: Catalog) {}
+
+  private lookup(name: Node): TableInfo | undefined {
+    const table = String(name.name);
+    const schema = typeof name.schema === "string" ? name.schema : undefined;
+    if (schema !== undefined) return this.catalog.tables.get(tableKey(schema, table));
+    return this.catalog.tables.get(tableKey("public", table)) ??
+      [...this.catalog.tables.values()].find((t) => t.table === table);
+  }
+
+  private usageOf(scope: Scope, table: TableInfo): TableUsage {
+    let usage = scope.usage.get(table);
+    if (usage === undefined) {
+      usage = { table, eq: [], range: [], sort: [], group: [], selected: new Set() };
+      scope.usage.set(table, usage);
+      this.usages.push(usage);
+    }
+    return usage;
+  }
+
+  private addTable(scope: Scope, name: Node): TableInfo | undefined {
+    const table = this.lookup(name);
+    if (table === undefined) return undefined;
+    const alias = typeof name.alias === "string" ? name.alias : String(name.name);
+    scope.aliases.set(alias, table);
+    this.usageOf(scope, table);
+    return table;
+  }
+
+  /** The table and column a reference names, when it is a plain column of a known table. */
+  private resolve(scope: Scope, expr: unknown): { usage: TableUsage; column: string } | undefined {
+    if (!isNode(expr) || expr.type !== "ref" || expr.name === "*") return undefined;
+    const column = String(expr.name);
+    let table: TableInfo | undefined;
+    if (isNode(expr.table)) {
+      table = scope.aliases.get(String(expr.table.name));
+    } else {
+      const owners = [...new Set(scope.aliases.values())].filter((t) => t.columns.includes(column));
+      table = owners.length === 1 ? owners[0] : undefined;
+    }
+    if (table === undefined || !table.columns.includes(column)) return undefined;
+    return { usage: this.usageOf(scope, table), column };
+  }
+
+  private isValue(expr: unknown): boolean {
+    if (!isNode(expr)) return false;
+    if (expr.type === "parameter" || expr.type === "null" || expr.type === "list") return true;
+    if (["integer", "numeric", "string", "boolean", "constant"].includes(String(expr.type))) return true;
+    if (expr.type === "cast") return this.isValue(expr.operand);
+    if (expr.type === "call" && isNode(expr.function) && ["any", "now", "current_timestamp"].includes(String(expr.function.name).toLowerCase())) return true;
+    if (expr.type === "keyword") return true;
+    // `now() - interval '1 day'`, `$1::timestamptz - $2`: still a value independent of the row.
+    if (expr.type === "binary" && ["+", "-", "*", "/"].includes(String(expr.op))) return this.isValue(expr.left) && this.isValue(expr.right);
+    return false;
+  }
+
+  private predicate(scope: Scope, expr: unknown): void {
+    if (!isNode(expr)) return;
+    if (expr.type === "binary" && expr.op === "AND") {
+      this.predicate(scope, expr.left);
+      this.predicate(scope, expr.right);
+      return;
+    }
+    if (expr.type === "unary" && expr.op === "IS NULL") {
+      const ref = this.resolve(scope, expr.operand);
+      if (ref) pushUnique(ref.usage.eq, ref.column);
+      return;
+    }
+    if (expr.type === "ternary" && expr.op === "BETWEEN") {
+      const ref = this.resolve(scope, expr.value);
+      if (ref) pushUnique(ref.usage.range, ref.column);
+      return;
+    }
+    if (expr.type !== "binary") {
+      this.subqueries(expr);
+      return;
+    }
+    const op = String(expr.op);
+    const left = this.resolve(scope, expr.left);
+    const right = this.resolve(scope, expr.right);
+    if (op === "=" && left && right) {
+      // A join condition: each side is an equality lookup for the other.
+      pushUnique(left.usage.eq, left.column);
+      pushUnique(right.usage.eq, right.column);
+      return;
+    }
+    const ref = left && this.isValue(expr.right) ? left : right && this.isValue(expr.left) ? right : undefined;
+    if (ref === undefined) {
+      this.subqueries(expr);
+      return;
+    }
+    if (EQ_OPS.has(op)) pushUnique(ref.usage.eq, ref.column);
+    else if (RANGE_OPS.has(op)) pushUnique(ref.usage.range, ref.column);
+    this.subqueries(expr);
+  }
+
+  /** Sub-selects anywhere in an expression are statements of their own. */
+  private subqueries(value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.subqueries(item);
+      return;
+    }
+    if (!isNode(value)) return;
+    if (["select", "union", "union all", "with", "values"].includes(String(value.type)) && ("from" in value || "bind" in value || "left" in value)) {
+      this.statement(value);
+      return;
+    }
+    for (const child of Object.values(value)) this.subqueries(child);
+  }
+
+  private select(node: Node): void {
+    const scope: Scope = { aliases: new Map(), usage: new Map() };
+    for (const from of asNodes(node.from)) {
+      if (from.type === "table" && isNode(from.name)) this.addTable(scope, from.name);
+      else if (from.type === "statement" && isNode(from.statement)) this.statement(from.statement);
+    }
+    for (const from of asNodes(node.from)) {
+      if (isNode(from.join)) this.predicate(scope, from.join.on);
+    }
+    this.predicate(scope, node.where);
+    const columns = asNodes(node.columns);
+    for (const column of columns) {
+      const expr = column.expr;
+      if (isNode(expr) && expr.type === "ref" && expr.name === "*") {
+        const owner = isNode(expr.table) ? scope.aliases.get(String(expr.table.name)) : undefined;
+        for (const usage of scope.usage.values()) if (owner === undefined || usage.table === owner) usage.selected = null;
+        continue;
+      }
+      this.collectRefs(scope, expr);
+    }
+    this.collectRefs(scope, node.having);
+    const order = asNodes(node.orderBy).map((o) => this.resolve(scope, o.by));
+    if (order.length > 0 && order.every((o) => o !== undefined) && new Set(order.map((o) => o!.usage)).size === 1) {
+      for (const o of order) pushUnique(o!.usage.sort, o!.column);
+    }
+    for (const o of order) if (o) o.usage.selected?.add(o.column);
+    const group = (Array.isArray(node.groupBy) ? node.groupBy : []).map((g) => this.resolve(scope, g));
+    if (group.length > 0 && group.every((g) => g !== undefined) && new Set(group.map((g) => g!.usage)).size === 1) {
+      for (const g of group) pushUnique(g!.usage.group, g!.column);
+    }
+    for (const g of group) if (g) g.usage.selected?.add(g.column);
+  }
+
+  /** Every column a select-list or HAVING expression reads (for covering indexes). */
+  private collectRefs(scope: Scope, value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.collectRefs(scope, item);
+      return;
+    }
+    if (!isNode(value)) return;
+    if (value.type === "ref") {
+      const ref = this.resolve(scope, value);
+      if (ref) ref.usage.selected?.add(ref.column);
+      return;
+    }
+    if (value.type === "select") {
+      this.statement(value);
+      return;
+    }
+    for (const child of Object.values(value)) this.collectRefs(scope, child);
+  }
+
+  statement(node: Node): void {
+    switch (node.type) {
+      case "select":
+        this.select(node);
+        return;
+      case "union":
+      case "union all":
+        if (isNode(node.left)) this.statement(node.left);
+        if (isNode(node.right)) this.statement(node.right);
+        return;
+      case "with":
+        for (const bind of asNodes(node.bind)) if (isNode(bind.statement)) this.statement(bind.statement);
+        if (isNode(node.in)) this.statement(node.in);
+        return;
+      case "update":
+      case "delete": {
+        const target = node.type === "update" ? node.table : node.from;
+        if (!isNode(target)) return;
+        const scope: Scope = { aliases: new Map(), usage: new Map() };
+        const table = this.addTable(scope, target);
+        for (const from of asNodes(node.from)) if (from.type === "table" && isNode(from.name)) this.addTable(scope, from.name);
+        this.predicate(scope, node.where);
+        // Writes fetch whole rows: no covering index for them.
+        if (table) for (const usage of scope.usage.values()) usage.selected = null;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+/** Per-table column usage of one statement; undefined when the parser cannot read it. */
+export function analyseStatement(sql: string, catalog: Catalog): TableUsage[] | undefined {
+  let statements: unknown[];
+  try {
+    statements = parse(sql);
+  } catch {
+    return undefined;
+  }
+  const collector = new UsageCollector(catalog);
+  for (const statement of statements) if (isNode(statement)) collector.statement(statement);
+  return collector.usages;
+}
+
+/** The candidate B-trees for one table usage, most specific first. */
+export function candidatesFor(usage: TableUsage): IndexCandidate[] {
+  const { table, eq, range, sort, group } = usage;
+  const out: IndexCandidate[] = [];
+  const add = (columns: string[], reasons: string[], include: string[] = []) => {
+    const unique = columns.filter((c, i) => columns.indexOf(c) === i);
+    if (unique.length === 0) return;
+    out.push({ schema: table.schema, table: table.table, columns: unique, include: include.filter((c) => !unique.includes(c)), reasons });
+  };
+  const eqReasons = eq.map((c) => `eq:${c}`);
+  const firstRange = range[0];
+  const sortUsable = sort.length > 0 && (firstRange === undefined || firstRange === sort[0]);
+  const composites: { columns: string[]; reasons: string[] }[] = [];
+  if (firstRange !== undefined) composites.push({ columns: [...eq, firstRange], reasons: [...eqReasons, `range:${firstRange}`] });
+  if (sortUsable) composites.push({ columns: [...eq, ...sort], reasons: [...eqReasons, ...sort.map((c) => `sort:${c}`)] });
+  if (group.length > 0) composites.push({ columns: [...eq, ...group], reasons: [...eqReasons, ...group.map((c) => `group:${c}`)] });
+  if (eq.length > 1) composites.push({ columns: [...eq], reasons: eqReasons });
+  for (const composite of composites) {
+    add(composite.columns, composite.reasons);
+    if (usage.selected !== null) {
+      const extra = [...usage.selected].filter((c) => !composite.columns.includes(c));
+      if (extra.length > 0 && extra.length <= MAX_INCLUDE) add(composite.columns, [...composite.reasons, "covering"], extra);
+    }
+  }
+  for (const column of eq) add([column], [`eq:${column}`]);
+  if (firstRange !== undefined) add([firstRange], [`range:${firstRange}`]);
+  if (sort.length > 0 && eq.length === 0) add(sort, sort.map((c) => `sort:${c}`));
+  return out;
+}
+
+/** Candidates over a whole workload, deduplicated; `sources` maps each to the statements that proposed it. */
+export function workloadCandidates(
+  statements: readonly { queryid: string; query: string }[],
+  catalog: Catalog,
+): { candidates: IndexCandidate[]; sources: Map<string, Set<string>>; tablesOf: Map<string, Set<string>>; unparsed: string[] } {
+  const candidates = new Map<string, IndexCandidate>();
+  const sources = new Map<string, Set<string>>();
+  const tablesOf = new Map<string, Set<string>>();
+  const unparsed: string[] = [];
+  for (const statement of statements) {
+    const usages = analyseStatement(statement.query, catalog);
+    if (usages === undefined) {
+      unparsed.push(statement.queryid);
+      continue;
+    }
+    tablesOf.set(statement.queryid, new Set(usages.map((u) => tableKey(u.table.schema, u.table.table))));
+    for (const usage of usages) {
+      for (const candidate of candidatesFor(usage)) {
+        const key = candidateKey(candidate);
+        const existing = candidates.get(key);
+        if (existing) {
+          for (const reason of candidate.reasons) pushUnique(existing.reasons, reason);
+        } else {
+          candidates.set(key, candidate);
+        }
+        let set = sources.get(key);
+        if (!set) sources.set(key, (set = new Set()));
+        set.add(statement.queryid);
+      }
+    }
+  }
+  return { candidates: [...candidates.values()], sources, tablesOf, unparsed };
+}

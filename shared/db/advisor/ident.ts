@@ -1,0 +1,55 @@
+/** Identifier quoting and the advisor's deterministic index names and DDL. */
+import type { IndexCandidate } from "./types.ts";
+
+/** Always quoted: mixed case, reserved words and odd characters stay what they are. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** FNV-1a over the text: a short, stable suffix that keeps truncated names unique. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0").slice(0, 6);
+}
+
+const MAX_IDENTIFIER = 63;
+
+/**
+ * The same candidate always gets the same name, so a re-run finds its own index instead of
+ * building a twin: `<table>_<col>_<col>[_inc]_<hash>_adv`, truncated to Postgres' 63 bytes.
+ *
+ * @example
+ * indexName({ schema: "public", table: "audit_logs", columns: ["user_id", "occurred_at"], include: [], reasons: [] });
+ * // "audit_logs_user_id_occurred_at_1f3a9c_adv"
+ */
+export function indexName(candidate: IndexCandidate): string {
+  const signature = `${candidate.schema}.${candidate.table}(${candidate.columns.join(",")})include(${candidate.include.join(",")})`;
+  const suffix = `_${shortHash(signature)}_adv`;
+  const readable = [candidate.table, ...candidate.columns, ...(candidate.include.length > 0 ? ["inc"] : [])]
+    .join("_")
+    .replace(/[^A-Za-z0-9_]/g, "_")
+    .toLowerCase();
+  const budget = MAX_IDENTIFIER - suffix.length;
+  // Byte length, not characters: identifiers are limited in bytes.
+  let head = readable;
+  while (new TextEncoder().encode(head).length > budget) head = head.slice(0, -1);
+  return `${head}${suffix}`;
+}
+
+/** The CREATE INDEX statement for a candidate; `concurrently` for real builds, not for hypopg. */
+export function indexDdl(candidate: IndexCandidate, name: string, concurrently: boolean): string {
+  const include = candidate.include.length > 0 ? ` INCLUDE (${candidate.include.map(quoteIdent).join(", ")})` : "";
+  return (
+    `CREATE INDEX ${concurrently ? "CONCURRENTLY IF NOT EXISTS " : ""}${quoteIdent(name)} ` +
+    `ON ${quoteIdent(candidate.schema)}.${quoteIdent(candidate.table)} USING btree (${candidate.columns.map(quoteIdent).join(", ")})${include}`
+  );
+}
+
+/** A stable identity for a candidate (dedup, maps). */
+export function candidateKey(candidate: IndexCandidate): string {
+  return `${candidate.schema}.${candidate.table}(${candidate.columns.join(",")})[${candidate.include.join(",")}]`;
+}
