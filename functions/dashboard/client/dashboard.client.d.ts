@@ -1,0 +1,3 @@
+/** dashboard.client.js is bundled as text (wrangler.toml [[rules]]): its default export is its source. */
+declare const source: string;
+export default source;

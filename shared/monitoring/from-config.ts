@@ -1,0 +1,31 @@
+/**
+ * The monitor's I/O built from the app config: Redis (Upstash REST) for state,
+ * ClickHouse for metrics, channels as declared. Kept apart from the core so the
+ * core stays testable with fakes; these are what the Worker uses.
+ */
+import { clickhouse } from "../analytics/clickhouse-client.ts";
+import { upstashRedis } from "../cache/upstash-client.ts";
+import type { AppConfig } from "../config.ts";
+import { buildChannels } from "./channels/config.ts";
+import type { NotificationChannel } from "./channels/types.ts";
+import { clickHouseMetricSource, clickHouseReader } from "./clickhouse-source.ts";
+import type { MetricSource } from "./metrics.ts";
+import { redisAlertStore, type AlertStateStore } from "./state-store.ts";
+
+/** Throws NotConfiguredError when Redis is not configured. */
+export function alertStoreFromConfig(config: AppConfig): AlertStateStore {
+  return redisAlertStore(upstashRedis(config.redis, { raw: true }), { prefix: config.monitoring.keyPrefix, historyLimit: config.monitoring.historyLimit });
+}
+
+/** Throws NotConfiguredError when ClickHouse is not configured. */
+export function metricSourceFromConfig(config: AppConfig): MetricSource {
+  return clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
+}
+
+export function channelsFromConfig(config: AppConfig, log?: (line: string) => void): NotificationChannel[] {
+  return buildChannels(config.monitoring.channels, {
+    timeoutMs: config.monitoring.webhookTimeoutMs,
+    retries: config.monitoring.webhookRetries,
+    ...(log ? { log } : {}),
+  });
+}
