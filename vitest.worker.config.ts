@@ -38,7 +38,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/worker/**/*.test.ts"],
-    globalSetup: ["test/worker/global-setup.ts"],
+    globalSetup: ["test/worker/global-setup.ts", "test/worker/api-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

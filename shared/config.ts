@@ -10,6 +10,7 @@
  */
 // zod/mini, not zod: the same validation for ~20 KB of Worker bundle instead of ~450 KB.
 import * as z from "zod/mini";
+import { alertChannelsSetting, alertRulesSetting, defaultAlertChannels, defaultAlertRules, type MonitoringConfig } from "./monitoring/settings.ts";
 
 /** One rejected variable: its env name and why. */
 export interface ConfigIssue {
@@ -48,16 +49,57 @@ export interface CacheConfig {
   defaultTtlSeconds: number;
   userDataTtlSeconds: number;
   configDataTtlSeconds: number;
+  /** L1 bound in bytes of encoded values (an isolate has 128 MB). */
+  maxBytes: number;
+  /** Encoded values above this are served but not cached. */
+  maxValueBytes: number;
+  swrSeconds: number;
+  /** Bound on cross-isolate staleness after a write: tag versions re-read from Redis at most this often. */
+  tagCheckIntervalMs: number;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  /** Bound on each cache call to Redis, on top of the client's own timeout. */
+  redisTimeoutMs: number;
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
 }
+
+export type QueryClassName = "user" | "config" | "default";
 
 export interface QueryConfig {
   slowQueryThresholdMs: number;
   statementTimeoutMs: number;
+  /** Run EXPLAIN (FORMAT JSON) for each slow query and keep the plan with its record. */
+  explainSlowQueries: boolean;
+  /** Slow-query records kept (ring buffer). */
+  slowQueryLogSize: number;
+  /** Distinct fingerprints with stats kept per isolate; the least used are dropped past it. */
+  statsMaxFingerprints: number;
+  /** Parsed statements kept per isolate (parse once per statement text). */
+  analysisCacheSize: number;
+  /** Table (schema-qualified) -> query class, which picks the cache TTL. */
+  tableClasses: Readonly<Record<string, QueryClassName>>;
 }
 
 export interface BatchProcessorConfig {
   maxBatchSize: number;
   flushIntervalMs: number;
+}
+
+/** The metrics pipeline into ClickHouse (shared/analytics); batches follow batchProcessor. */
+export interface AnalyticsConfig {
+  /** Events held per table per isolate (queued + retrying); past it the oldest are dropped and counted. */
+  maxQueueEvents: number;
+  /** Byte budget of one insert (estimated JSON size). */
+  maxBatchBytes: number;
+  /** Sends per event before it is counted as dropped. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  rawRetentionDays: number;
+  minuteRollupRetentionDays: number;
+  /** Hourly and daily rollups (13 months by default). */
+  hourRollupRetentionDays: number;
 }
 
 export interface WebSocketBatchingConfig {
@@ -66,6 +108,21 @@ export interface WebSocketBatchingConfig {
   priorityThreshold: number;
   adaptiveMinBatch: number;
   adaptiveMaxBatch: number;
+  /** A batch is flushed once its queued payload reaches this many bytes. */
+  maxBatchBytes: number;
+  /** Per-connection queue bound (messages); past it the lowest-priority oldest are dropped. */
+  queueLimit: number;
+  /** Largest inbound client message accepted (bytes). */
+  maxMessageBytes: number;
+  /** Per-connection inbound rate (token bucket refill per second, and its burst). */
+  inboundRatePerSecond: number;
+  inboundBurst: number;
+}
+
+export interface RoomsConfig {
+  /** HMAC key for room connection tokens and server publishes; a secret. Undefined: rooms refuse everyone. */
+  tokenSecret: string | undefined;
+  tokenTtlSeconds: number;
 }
 
 export interface HealthConfig {
@@ -106,17 +163,34 @@ export interface AdminConfig {
   apiKey: string | undefined;
 }
 
+/** The index advisor (shared/db/advisor, cron job index-analysis). */
+export interface IndexAdvisorConfig {
+  /** Build the recommended indexes (CREATE INDEX CONCURRENTLY); off by default. */
+  apply: boolean;
+  maxIndexes: number;
+  topStatements: number;
+  minCalls: number;
+  minTotalMs: number;
+  lockTimeoutMs: number;
+  buildTimeoutMs: number;
+  clickhouseMaxPartsPerPartition: number;
+}
+
 export interface Config {
   cache: CacheConfig;
   query: QueryConfig;
   batchProcessor: BatchProcessorConfig;
+  analytics: AnalyticsConfig;
   websocket: WebSocketBatchingConfig;
+  rooms: RoomsConfig;
   health: HealthConfig;
   postgres: PostgresConfig;
   redis: RedisConfig;
   clickhouse: ClickHouseConfig;
   partykit: PartyKitConfig;
   admin: AdminConfig;
+  monitoring: MonitoringConfig;
+  indexAdvisor: IndexAdvisorConfig;
 }
 
 type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
@@ -158,21 +232,100 @@ const partyKitHost = z.union([hostPort, urlWithScheme(["http:", "https:"])], {
   error: "must be host[:port] or an http(s) origin",
 });
 
+const TABLE_CLASSES_PATTERN = /^\s*([A-Za-z_][\w.]*\s*=\s*(user|config|default)\s*(,\s*|$))*$/;
+
+/** "users=user,public.api_keys=config" -> { "public.users": "user", "public.api_keys": "config" }. */
+function parseTableClasses(raw: string): Record<string, QueryClassName> {
+  const classes: Record<string, QueryClassName> = {};
+  for (const entry of raw.split(",")) {
+    const [table, cls] = entry.split("=").map((part) => part.trim().toLowerCase());
+    if (table === undefined || table === "" || cls === undefined) continue;
+    classes[table.includes(".") ? table : `public.${table}`] = cls as QueryClassName;
+  }
+  return classes;
+}
+
+/** What a PartyKit room reads as well: it has no DATABASE_URL, so loadRoomConfig parses these alone. */
+const ROOM_ENV = {
+  WS_MAX_BATCH_SIZE: intOr(10, 1),
+  WS_MAX_WAIT_MS: intOr(100, 0),
+  WS_PRIORITY_THRESHOLD: intOr(3, 0),
+  WS_ADAPTIVE_MIN_BATCH: intOr(2, 1),
+  WS_ADAPTIVE_MAX_BATCH: intOr(50, 1),
+  WS_MAX_BATCH_BYTES: intOr(64 * 1024, 1024),
+  WS_QUEUE_LIMIT: intOr(1000, 1),
+  WS_MAX_MESSAGE_BYTES: intOr(16 * 1024, 64),
+  WS_INBOUND_RATE_PER_SECOND: intOr(100, 1),
+  WS_INBOUND_BURST: intOr(200, 1),
+  ROOM_TOKEN_SECRET: z.optional(z.string().check(z.minLength(16, { error: "must be at least 16 characters" }))),
+  ROOM_TOKEN_TTL_SECONDS: intOr(300, 10, 86_400),
+};
+
+type RoomEnv = z.infer<z.ZodMiniObject<typeof ROOM_ENV>>;
+
+function checkRoomEnv(env: RoomEnv, issue: (variable: string, message: string) => void): void {
+  if (env.WS_ADAPTIVE_MIN_BATCH > env.WS_ADAPTIVE_MAX_BATCH) {
+    issue("WS_ADAPTIVE_MIN_BATCH", "must be <= WS_ADAPTIVE_MAX_BATCH");
+  }
+  if (env.WS_MAX_BATCH_SIZE < env.WS_ADAPTIVE_MIN_BATCH || env.WS_MAX_BATCH_SIZE > env.WS_ADAPTIVE_MAX_BATCH) {
+    issue("WS_MAX_BATCH_SIZE", "must lie within WS_ADAPTIVE_MIN_BATCH..WS_ADAPTIVE_MAX_BATCH");
+  }
+}
+
+function roomSections(e: RoomEnv): { websocket: WebSocketBatchingConfig; rooms: RoomsConfig } {
+  return {
+    websocket: {
+      maxBatchSize: e.WS_MAX_BATCH_SIZE,
+      maxWaitMs: e.WS_MAX_WAIT_MS,
+      priorityThreshold: e.WS_PRIORITY_THRESHOLD,
+      adaptiveMinBatch: e.WS_ADAPTIVE_MIN_BATCH,
+      adaptiveMaxBatch: e.WS_ADAPTIVE_MAX_BATCH,
+      maxBatchBytes: e.WS_MAX_BATCH_BYTES,
+      queueLimit: e.WS_QUEUE_LIMIT,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      inboundRatePerSecond: e.WS_INBOUND_RATE_PER_SECOND,
+      inboundBurst: e.WS_INBOUND_BURST,
+    },
+    rooms: { tokenSecret: e.ROOM_TOKEN_SECRET, tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS },
+  };
+}
+
 const EnvSchema = z
   .object({
     CACHE_MAX_ENTRIES: intOr(1000, 1),
     CACHE_DEFAULT_TTL_SECONDS: intOr(300, 1),
     CACHE_TTL_USER_DATA_SECONDS: intOr(60, 1),
     CACHE_TTL_CONFIG_DATA_SECONDS: intOr(600, 1),
+    CACHE_MAX_BYTES: intOr(32 * 1024 * 1024, 1024),
+    CACHE_MAX_VALUE_BYTES: intOr(1024 * 1024, 1),
+    CACHE_SWR_SECONDS: intOr(30, 0),
+    CACHE_TAG_CHECK_INTERVAL_MS: intOr(1000, 0),
+    CACHE_LOCK_TTL_MS: intOr(3000, 1),
+    CACHE_LOCK_WAIT_MS: intOr(1000, 0),
+    CACHE_REDIS_TIMEOUT_MS: intOr(300, 1),
+    CACHE_BREAKER_FAILURES: intOr(5, 1),
+    CACHE_BREAKER_COOLDOWN_MS: intOr(5000, 1),
     SLOW_QUERY_THRESHOLD_MS: intOr(1000, 1),
     STATEMENT_TIMEOUT_MS: intOr(30_000, 1),
+    QUERY_EXPLAIN_SLOW: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "0"),
+    SLOW_QUERY_LOG_SIZE: intOr(100, 1, 10_000),
+    QUERY_STATS_MAX_FINGERPRINTS: intOr(500, 1, 100_000),
+    QUERY_ANALYSIS_CACHE_SIZE: intOr(1000, 1, 100_000),
+    QUERY_TABLE_CLASSES: z._default(
+      z.string().check(z.regex(TABLE_CLASSES_PATTERN, { error: "must be table=user|config|default, comma-separated" })),
+      "users=user,agent_states=user,audit_logs=user,api_keys=config",
+    ),
     BATCH_MAX_SIZE: intOr(100, 1),
     BATCH_FLUSH_INTERVAL_MS: intOr(1000, 1),
-    WS_MAX_BATCH_SIZE: intOr(10, 1),
-    WS_MAX_WAIT_MS: intOr(100, 0),
-    WS_PRIORITY_THRESHOLD: intOr(3, 0),
-    WS_ADAPTIVE_MIN_BATCH: intOr(2, 1),
-    WS_ADAPTIVE_MAX_BATCH: intOr(50, 1),
+    ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
+    ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
+    ANALYTICS_MAX_ATTEMPTS: intOr(5, 1, 100),
+    ANALYTICS_RETRY_BASE_MS: intOr(200, 1),
+    ANALYTICS_RETRY_MAX_MS: intOr(30_000, 1),
+    ANALYTICS_RAW_RETENTION_DAYS: intOr(7, 1, 3650),
+    ANALYTICS_MINUTE_ROLLUP_RETENTION_DAYS: intOr(90, 1, 3650),
+    ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS: intOr(395, 1, 3650),
+    ...ROOM_ENV,
     HEALTH_CHECK_TIMEOUT_MS: intOr(1500, 1, 60_000),
     DATABASE_URL: z.pipe(required, urlWithScheme(["postgres:", "postgresql:"])),
     NEON_LOCAL_ENDPOINT: z.optional(hostPort),
@@ -189,6 +342,22 @@ const EnvSchema = z
     CLICKHOUSE_REQUEST_TIMEOUT_MS: intOr(10_000, 1),
     PARTYKIT_HOST: z.optional(partyKitHost),
     API_ADMIN_KEY: z.optional(z.string()),
+    INDEX_ADVISOR_APPLY: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "false"),
+    INDEX_ADVISOR_MAX_INDEXES: intOr(5, 0, 50),
+    INDEX_ADVISOR_TOP_STATEMENTS: intOr(50, 1, 1000),
+    INDEX_ADVISOR_MIN_CALLS: intOr(5, 1),
+    INDEX_ADVISOR_MIN_TOTAL_MS: intOr(1, 0),
+    INDEX_ADVISOR_LOCK_TIMEOUT_MS: intOr(2000, 1),
+    INDEX_ADVISOR_BUILD_TIMEOUT_MS: intOr(600_000, 1),
+    CLICKHOUSE_MAX_PARTS_PER_PARTITION: intOr(300, 1),
+    ALERT_RULES: z.optional(alertRulesSetting),
+    ALERT_CHANNELS: z.optional(alertChannelsSetting),
+    ALERT_COOLDOWN_SECONDS: intOr(600, 0, 7 * 86_400),
+    ALERT_HISTORY_LIMIT: intOr(200, 10, 10_000),
+    ALERT_WEBHOOK_TIMEOUT_MS: intOr(5000, 100, 60_000),
+    ALERT_WEBHOOK_RETRIES: intOr(3, 0, 10),
+    ALERT_KEY_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: "must be 1-64 of A-Z a-z 0-9 : _ . -" })), "netra:alerts:"),
+    DASHBOARD_SESSION_SECRET: z.optional(z.string().check(z.minLength(32, { error: "must be at least 32 characters" }))),
   })
   .check(
     z.superRefine((env, ctx) => {
@@ -200,12 +369,7 @@ const EnvSchema = z
       if (env.UPSTASH_REDIS_REST_TOKEN !== undefined && env.UPSTASH_REDIS_REST_URL === undefined) {
         issue("UPSTASH_REDIS_REST_URL", "is required when UPSTASH_REDIS_REST_TOKEN is set");
       }
-      if (env.WS_ADAPTIVE_MIN_BATCH > env.WS_ADAPTIVE_MAX_BATCH) {
-        issue("WS_ADAPTIVE_MIN_BATCH", "must be <= WS_ADAPTIVE_MAX_BATCH");
-      }
-      if (env.WS_MAX_BATCH_SIZE < env.WS_ADAPTIVE_MIN_BATCH || env.WS_MAX_BATCH_SIZE > env.WS_ADAPTIVE_MAX_BATCH) {
-        issue("WS_MAX_BATCH_SIZE", "must lie within WS_ADAPTIVE_MIN_BATCH..WS_ADAPTIVE_MAX_BATCH");
-      }
+      checkRoomEnv(env, issue);
     }),
   );
 
@@ -271,16 +435,37 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       defaultTtlSeconds: e.CACHE_DEFAULT_TTL_SECONDS,
       userDataTtlSeconds: e.CACHE_TTL_USER_DATA_SECONDS,
       configDataTtlSeconds: e.CACHE_TTL_CONFIG_DATA_SECONDS,
+      maxBytes: e.CACHE_MAX_BYTES,
+      maxValueBytes: e.CACHE_MAX_VALUE_BYTES,
+      swrSeconds: e.CACHE_SWR_SECONDS,
+      tagCheckIntervalMs: e.CACHE_TAG_CHECK_INTERVAL_MS,
+      lockTtlMs: e.CACHE_LOCK_TTL_MS,
+      lockWaitMs: e.CACHE_LOCK_WAIT_MS,
+      redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
+      breakerFailureThreshold: e.CACHE_BREAKER_FAILURES,
+      breakerCooldownMs: e.CACHE_BREAKER_COOLDOWN_MS,
     },
-    query: { slowQueryThresholdMs: e.SLOW_QUERY_THRESHOLD_MS, statementTimeoutMs: e.STATEMENT_TIMEOUT_MS },
+    query: {
+      slowQueryThresholdMs: e.SLOW_QUERY_THRESHOLD_MS,
+      statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+      explainSlowQueries: e.QUERY_EXPLAIN_SLOW === "1" || e.QUERY_EXPLAIN_SLOW === "true",
+      slowQueryLogSize: e.SLOW_QUERY_LOG_SIZE,
+      statsMaxFingerprints: e.QUERY_STATS_MAX_FINGERPRINTS,
+      analysisCacheSize: e.QUERY_ANALYSIS_CACHE_SIZE,
+      tableClasses: parseTableClasses(e.QUERY_TABLE_CLASSES),
+    },
     batchProcessor: { maxBatchSize: e.BATCH_MAX_SIZE, flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS },
-    websocket: {
-      maxBatchSize: e.WS_MAX_BATCH_SIZE,
-      maxWaitMs: e.WS_MAX_WAIT_MS,
-      priorityThreshold: e.WS_PRIORITY_THRESHOLD,
-      adaptiveMinBatch: e.WS_ADAPTIVE_MIN_BATCH,
-      adaptiveMaxBatch: e.WS_ADAPTIVE_MAX_BATCH,
+    analytics: {
+      maxQueueEvents: e.ANALYTICS_MAX_QUEUE_EVENTS,
+      maxBatchBytes: e.ANALYTICS_MAX_BATCH_BYTES,
+      maxAttempts: e.ANALYTICS_MAX_ATTEMPTS,
+      retryBaseMs: e.ANALYTICS_RETRY_BASE_MS,
+      retryMaxMs: e.ANALYTICS_RETRY_MAX_MS,
+      rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
+      minuteRollupRetentionDays: e.ANALYTICS_MINUTE_ROLLUP_RETENTION_DAYS,
+      hourRollupRetentionDays: e.ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS,
     },
+    ...roomSections(e),
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
     postgres: {
       databaseUrl: e.DATABASE_URL,
@@ -303,7 +488,56 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
     },
     partykit: { host: e.PARTYKIT_HOST },
     admin: { apiKey: e.API_ADMIN_KEY },
+    indexAdvisor: {
+      apply: e.INDEX_ADVISOR_APPLY === "1" || e.INDEX_ADVISOR_APPLY === "true",
+      maxIndexes: e.INDEX_ADVISOR_MAX_INDEXES,
+      topStatements: e.INDEX_ADVISOR_TOP_STATEMENTS,
+      minCalls: e.INDEX_ADVISOR_MIN_CALLS,
+      minTotalMs: e.INDEX_ADVISOR_MIN_TOTAL_MS,
+      lockTimeoutMs: e.INDEX_ADVISOR_LOCK_TIMEOUT_MS,
+      buildTimeoutMs: e.INDEX_ADVISOR_BUILD_TIMEOUT_MS,
+      clickhouseMaxPartsPerPartition: e.CLICKHOUSE_MAX_PARTS_PER_PARTITION,
+    },
+    monitoring: {
+      rules: e.ALERT_RULES ?? defaultAlertRules(),
+      channels: e.ALERT_CHANNELS ?? defaultAlertChannels(),
+      cooldownSeconds: e.ALERT_COOLDOWN_SECONDS,
+      historyLimit: e.ALERT_HISTORY_LIMIT,
+      webhookTimeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+      webhookRetries: e.ALERT_WEBHOOK_RETRIES,
+      keyPrefix: e.ALERT_KEY_PREFIX,
+      sessionSecret: e.DASHBOARD_SESSION_SECRET,
+    },
   });
+}
+
+/** The config sections a PartyKit room uses. */
+export type RoomAppConfig = DeepReadonly<{ websocket: WebSocketBatchingConfig; rooms: RoomsConfig }>;
+
+const RoomEnvSchema = z.object(ROOM_ENV).check(
+  z.superRefine((env, ctx) => {
+    checkRoomEnv(env, (variable, message) => ctx.addIssue({ code: "custom", path: [variable], message, input: env }));
+  }),
+);
+
+/**
+ * The WebSocket batching and room-auth sections alone, for a PartyKit room (its
+ * env has none of the Worker's database or cache settings). Same variables,
+ * defaults and errors as loadConfig.
+ *
+ * @example
+ * loadRoomConfig({ WS_MAX_WAIT_MS: "50" }).websocket.maxWaitMs; // 50
+ */
+export function loadRoomConfig(env: Readonly<Record<string, unknown>>): RoomAppConfig {
+  const { values, issues } = normalise(env);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const parsed = z.safeParse(RoomEnvSchema, values);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "env"), message: issue.message })),
+    );
+  }
+  return deepFreeze(roomSections(parsed.data));
 }
 
 /**

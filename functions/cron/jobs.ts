@@ -5,6 +5,9 @@
 import type { AppConfig } from "../../shared/config.ts";
 import type { NeonSql } from "../../shared/db/neon-client.ts";
 import type { JobName } from "./schedule.ts";
+import { alertsJob } from "./alerts.ts";
+import { indexAnalysisJob } from "./index-analysis.ts";
+import { rollupsJob } from "./rollups.ts";
 
 export interface JobContext {
   config: AppConfig;
@@ -23,13 +26,8 @@ export interface JobOutcome {
 export type CronJob = (context: JobContext) => Promise<JobOutcome>;
 export type JobRegistry = Readonly<Record<JobName, CronJob>>;
 
-/** A job whose body is still to be built: it says so in cron_runs instead of pretending to work. */
-function notImplemented(issue: string): CronJob {
-  return async () => ({ status: "skipped", detail: { reason: `not implemented yet (issue: ${issue})` } });
-}
-
 export const JOBS: JobRegistry = Object.freeze({
-  alerts: notImplemented("#7 alert evaluation"),
-  rollups: notImplemented("#5 ClickHouse metrics rollups"),
-  "index-analysis": notImplemented("#6 Postgres index analysis"),
+  alerts: alertsJob,
+  rollups: rollupsJob,
+  "index-analysis": indexAnalysisJob,
 });

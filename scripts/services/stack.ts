@@ -59,6 +59,8 @@ export function stack(cfg: LocalConfig = localConfig()): Service[] {
 
 /** Local development secrets: fixed, harmless values that only open the local stack. */
 export const LOCAL_ADMIN_KEY = "netra-local-admin-key";
+/** Signs room tokens (Worker) and checks them (PartyKit rooms); both read it from their own env file. */
+export const LOCAL_ROOM_TOKEN_SECRET = "netra-local-room-token-secret";
 
 /** Write the env wrangler dev reads (git-ignored), with production's variable names. */
 export function writeDevVars(cfg: LocalConfig = localConfig()): string {
@@ -74,9 +76,12 @@ export function writeDevVars(cfg: LocalConfig = localConfig()): string {
     CLICKHOUSE_DATABASE: urls.CLICKHOUSE_DATABASE,
     PARTYKIT_HOST: urls.PARTYKIT_HOST,
     API_ADMIN_KEY: LOCAL_ADMIN_KEY,
+    ROOM_TOKEN_SECRET: LOCAL_ROOM_TOKEN_SECRET,
   };
   const file = join(repoRoot, ".dev.vars");
   const body = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n");
   writeFileSync(file, `# Written by \`npm run services -- up\` for the local stack. Not a secret store.\n${body}\n`);
+  // partykit dev reads .env.local (never `partykit deploy`, which would push .env): the rooms' copy of the secret.
+  writeFileSync(join(repoRoot, ".env.local"), `# Written by \`npm run services -- up\` for partykit dev. Not a secret store.\nROOM_TOKEN_SECRET=${JSON.stringify(LOCAL_ROOM_TOKEN_SECRET)}\n`);
   return file;
 }

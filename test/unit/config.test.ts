@@ -16,15 +16,21 @@ function configError(env: Record<string, unknown>): ConfigError {
 describe("loadConfig", () => {
   it("applies the seed's defaults when only DATABASE_URL is set", () => {
     const config = loadConfig({ DATABASE_URL });
-    expect(config.cache).toEqual({ maxEntries: 1000, defaultTtlSeconds: 300, userDataTtlSeconds: 60, configDataTtlSeconds: 600 });
-    expect(config.query).toEqual({ slowQueryThresholdMs: 1000, statementTimeoutMs: 30_000 });
+    expect(config.cache).toMatchObject({ maxEntries: 1000, defaultTtlSeconds: 300, userDataTtlSeconds: 60, configDataTtlSeconds: 600 });
+    expect(config.query).toMatchObject({ slowQueryThresholdMs: 1000, statementTimeoutMs: 30_000 });
     expect(config.batchProcessor).toEqual({ maxBatchSize: 100, flushIntervalMs: 1000 });
+    // The seed's WebSocket batching defaults, plus the bounds the rooms add.
     expect(config.websocket).toEqual({
       maxBatchSize: 10,
       maxWaitMs: 100,
       priorityThreshold: 3,
       adaptiveMinBatch: 2,
       adaptiveMaxBatch: 50,
+      maxBatchBytes: 65536,
+      queueLimit: 1000,
+      maxMessageBytes: 16384,
+      inboundRatePerSecond: 100,
+      inboundBurst: 200,
     });
     expect(config.health.checkTimeoutMs).toBe(1500);
     expect(config.postgres).toMatchObject({ databaseUrl: DATABASE_URL, neonLocalEndpoint: undefined });

@@ -40,11 +40,9 @@ afterAll(async () => {
 
 describe("scheduled handler", () => {
   for (const [cron, job] of CRON_SCHEDULE) {
-    it(`records a finished cron_runs row for "${cron}" -> ${job}`, async () => {
+    it(`runs "${cron}" -> ${job} against the real services and records it finished ok`, async () => {
       const rows = await trigger(cron);
-      expect(rows).toEqual([
-        { job, cron, status: "skipped", detail: { reason: expect.stringMatching(/^not implemented yet/) }, finished: true },
-      ]);
+      expect(rows, JSON.stringify(rows)).toEqual([{ job, cron, status: "ok", detail: expect.any(Object), finished: true }]);
     });
   }
 

@@ -1,5 +1,9 @@
 /** The ClickHouse migrations, in the order they apply. Append only; never edit an applied one. */
 import type { Migration } from "../../db/migration-types.ts";
 import { requestEvents } from "./0001_request_events.ts";
+import { eventTables } from "./0002_event_tables.ts";
+import { rollups } from "./0003_rollups.ts";
+import { indexAdvisorRunEvents } from "./0004_index_advisor_runs.ts";
+import { requestRollupDay } from "./0005_request_rollup_day.ts";
 
-export const clickHouseMigrations: readonly Migration[] = [requestEvents];
+export const clickHouseMigrations: readonly Migration[] = [requestEvents, eventTables, rollups, indexAdvisorRunEvents, requestRollupDay];
