@@ -161,9 +161,9 @@ function join(parts: readonly string[]): string {
  * cyrb53: a fast, well-distributed 53-bit string hash (not cryptographic; the
  * fingerprint only groups statements, it protects nothing).
  */
-export function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+export function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);

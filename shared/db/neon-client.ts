@@ -46,9 +46,14 @@ export function neonSql(settings: PostgresSettings): NeonSql {
  */
 export function createNeonPool(settings: PostgresSettings): Pool {
   applyEndpoint(settings);
-  return new Pool({
+  const pool = new Pool({
     connectionString: settings.databaseUrl,
     max: settings.poolMax,
     connectionTimeoutMillis: settings.connectionTimeoutMs,
   });
+  // An idle client whose socket drops (the pool ending after the request, a restarted
+  // backend) emits 'error' on the pool; unhandled, that event would crash the caller.
+  // The query that needed the connection has already seen its own error.
+  pool.on("error", () => undefined);
+  return pool;
 }

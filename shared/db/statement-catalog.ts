@@ -19,6 +19,8 @@ export interface CatalogEntry {
   /**
    * "q:<hash of the exact text>:" — the exact text, not the fingerprint, because two
    * statements differing only in literals share a fingerprint but not a result.
+   * Two independently seeded 53-bit hashes (106 bits): a collision would serve one
+   * statement's rows for another, so the key is kept far beyond birthday range.
    */
   keyPrefix: string;
   /** The invalidation tags of a cached read: the tables it reads. */
@@ -40,7 +42,7 @@ export class StatementCatalog {
       entry = {
         analysis,
         fp: fingerprintOf(sql),
-        keyPrefix: `q:${hash53(sql).toString(36)}:`,
+        keyPrefix: `q:${hash53(sql).toString(36)}.${hash53(sql, 0x9e3779b9).toString(36)}:`,
         tags: analysis.tablesRead,
         queryClass: classForTables(this.policy, analysis.tablesRead),
       };
