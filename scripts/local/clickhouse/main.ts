@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { localConfig } from "../../lib/local-config.ts";
 import { startClickHouseEndpoint } from "./server.ts";
+import { runEndpoint, type Closable } from "../../lib/endpoint-process.ts";
 
 function port(raw: string): number {
   const value = Number(raw);
@@ -16,7 +17,7 @@ function port(raw: string): number {
   return value;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ endpoint: Closable; banner: string }> {
   const defaults = localConfig().clickhouse;
   const { values } = parseArgs({
     options: {
@@ -34,25 +35,7 @@ async function main(): Promise<void> {
     user: defaults.user,
     password: values.password,
   });
-  console.log(`clickhouse endpoint listening on ${endpoint.url} (chdb, data in ${values["data-dir"]})`);
-
-  const stop = (signal: NodeJS.Signals) => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    // A second signal while closing falls back to Node's default: exit at once.
-    endpoint.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`clickhouse endpoint: error while stopping on ${signal}:`, err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  return { endpoint, banner: `listening on ${endpoint.url} (chdb, data in ${values["data-dir"]})` };
 }
 
-main().catch((err: unknown) => {
-  console.error("clickhouse endpoint:", err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runEndpoint("clickhouse", main);

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { localConfig } from "../../lib/local-config.ts";
 import { startNeonEndpoint } from "./server.ts";
+import { runEndpoint, type Closable } from "../../lib/endpoint-process.ts";
 
 function nonNegativeInteger(name: string, raw: string): number {
   const value = Number(raw);
@@ -17,7 +18,7 @@ function nonNegativeInteger(name: string, raw: string): number {
   return value;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ endpoint: Closable; banner: string }> {
   const defaults = localConfig().neon;
   const { values } = parseArgs({
     options: {
@@ -38,25 +39,7 @@ async function main(): Promise<void> {
   });
   const perMessage = values["delay-ws-messages"] ? ", also per WebSocket message" : "";
   const routes = `WebSocket /v2, POST /sql, delay ${delayMs} ms${perMessage}`;
-  console.log(`neon endpoint listening on ${values.host}:${endpoint.port} (${routes})`);
-
-  const stop = (signal: NodeJS.Signals) => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    // A second signal while closing falls back to Node's default: exit at once.
-    endpoint.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`neon endpoint: error while stopping on ${signal}:`, err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  return { endpoint, banner: `listening on ${values.host}:${endpoint.port} (${routes})` };
 }
 
-main().catch((err: unknown) => {
-  console.error("neon endpoint:", err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runEndpoint("neon", main);

@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { localConfig, localUrls } from "../../lib/local-config.ts";
 import { startUpstashEndpoint } from "./server.ts";
+import { runEndpoint, type Closable } from "../../lib/endpoint-process.ts";
 
 function parsePort(raw: string): number {
   const port = Number(raw);
@@ -17,7 +18,7 @@ function parsePort(raw: string): number {
   return port;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ endpoint: Closable; banner: string }> {
   const cfg = localConfig();
   const { values } = parseArgs({
     options: {
@@ -36,23 +37,7 @@ async function main(): Promise<void> {
     token: values.token,
     log,
   });
-  console.log(`[upstash] listening on ${endpoint.url} (redis ${values["redis-url"]})`);
-
-  const stop = (signal: NodeJS.Signals) => {
-    log(`${signal}: shutting down`);
-    endpoint.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  return { endpoint, banner: `listening on ${endpoint.url} (redis ${values["redis-url"]})` };
 }
 
-main().catch((error: unknown) => {
-  console.error(`[upstash] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runEndpoint("upstash", main);
