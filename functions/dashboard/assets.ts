@@ -17,13 +17,16 @@ export interface Asset {
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
-export const ASSETS: Readonly<Record<string, Asset>> = Object.freeze({
-  "uplot.js": { body: uplotScript, type: JS },
-  "uplot.css": { body: uplotStyles, type: CSS },
-  "panels.js": { body: panelsScript, type: JS },
-  "dashboard.js": { body: dashboardScript, type: JS },
-  "dashboard.css": { body: dashboardStyles, type: CSS },
-});
+// A null prototype: the name comes from the URL, and "constructor" or "__proto__" must miss, not resolve.
+export const ASSETS: Readonly<Record<string, Asset>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, Asset>, {
+    "uplot.js": { body: uplotScript, type: JS },
+    "uplot.css": { body: uplotStyles, type: CSS },
+    "panels.js": { body: panelsScript, type: JS },
+    "dashboard.js": { body: dashboardScript, type: JS },
+    "dashboard.css": { body: dashboardStyles, type: CSS },
+  }),
+);
 
 /** A short content hash for cache-busting asset URLs (FNV-1a over every asset). */
 export const ASSET_VERSION = (() => {

@@ -16,12 +16,23 @@ export function unstorableTextReason(text: string): string | undefined {
 }
 
 /**
- * The first string (key or value) inside a JSON value that cannot be stored, with its path.
+ * Deepest nesting a stored JSON value may have. JSON.parse takes any depth, but
+ * this walk, JSON.stringify and Postgres's jsonb input all recurse: a few thousand
+ * levels overflow the stack (a 500), so the edge refuses them first.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The first string (key or value) inside a JSON value that cannot be stored, with its
+ * path; also a container nested deeper than MAX_JSON_DEPTH.
  *
  * @example
  * unstorableJsonPath({ a: ["ok", "\u0000"] }); // { path: ["a", 1], reason: "must not contain NUL (U+0000)" }
  */
 export function unstorableJsonPath(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; reason: string } | undefined {
+  if (typeof value === "object" && value !== null && path.length >= MAX_JSON_DEPTH) {
+    return { path, reason: `must nest at most ${MAX_JSON_DEPTH} levels` };
+  }
   if (typeof value === "string") {
     const reason = unstorableTextReason(value);
     return reason === undefined ? undefined : { path, reason };

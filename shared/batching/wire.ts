@@ -60,7 +60,10 @@ export function decodeFrame(text: string): Frame {
     throw new WireFormatError("wire_malformed", "frame is not an object");
   }
   const { v, s, d, m } = raw as Record<string, unknown>;
-  if (v !== WIRE_VERSION) throw new WireFormatError("wire_version", `unsupported frame version ${String(v)}`);
+  if (v !== WIRE_VERSION) {
+    // Name only a number's value: String() of parsed JSON can throw ({"toString":null}).
+    throw new WireFormatError("wire_version", `unsupported frame version ${typeof v === "number" ? v : typeof v}`);
+  }
   if (!isCount(s, 1)) throw new WireFormatError("wire_malformed", "frame seq must be an integer >= 1");
   if (d !== undefined && !isCount(d, 0)) throw new WireFormatError("wire_malformed", "frame drop count must be an integer >= 0");
   if (!Array.isArray(m) || m.length === 0) throw new WireFormatError("wire_malformed", "frame messages must be a non-empty array");

@@ -17,6 +17,13 @@ export const MAX_PRIORITY = 9;
 export const MAX_RECIPIENTS = 100;
 const MAX_ID_LENGTH = 128;
 const MAX_EVENT_NAME_LENGTH = 128;
+/**
+ * JSON.parse accepts any nesting, but re-serializing the data for the other
+ * connections recurses: a few thousand levels overflow the stack mid-delivery.
+ * Above the API's MAX_JSON_DEPTH (64), so an agent state it accepted still fits
+ * once the publisher wraps it in an event.
+ */
+export const MAX_DATA_DEPTH = 128;
 
 export type InputErrorCode =
   | "bad_json"
@@ -85,6 +92,21 @@ function recipientsOf(value: unknown): string[] | undefined {
   return value as string[];
 }
 
+/** Whether `value` nests containers deeper than `max` levels; stops descending at the bound. */
+function nestsDeeper(value: unknown, max: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (max === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (nestsDeeper(child, max - 1)) return true;
+  }
+  return false;
+}
+
+function dataOf(value: unknown): unknown {
+  if (nestsDeeper(value, MAX_DATA_DEPTH)) throw new RoomInputError("bad_message", `data must nest at most ${MAX_DATA_DEPTH} levels`);
+  return value;
+}
+
 /** Check one WebSocket message from a client; throws RoomInputError. */
 export function parseClientMessage(raw: string | ArrayBuffer | ArrayBufferView, maxBytes: number): ClientMessage {
   if (typeof raw !== "string") throw new RoomInputError("binary_unsupported", "binary messages are not accepted");
@@ -92,10 +114,12 @@ export function parseClientMessage(raw: string | ArrayBuffer | ArrayBufferView, 
   if (raw.length > maxBytes) throw new RoomInputError("too_large", `message exceeds ${maxBytes} bytes`);
   const message = parseObject(raw);
   if (message.type !== "message") {
-    throw new RoomInputError("unknown_type", `unknown message type ${JSON.stringify(message.type ?? null).slice(0, 64)}`);
+    // Echo only a string type: stringifying an arbitrary value can overflow the stack (deep nesting).
+    const named = typeof message.type === "string" ? JSON.stringify(message.type.slice(0, 64)) : typeof message.type;
+    throw new RoomInputError("unknown_type", `unknown message type ${named}`);
   }
   if (!("data" in message)) throw new RoomInputError("bad_message", "message needs data");
-  return { type: "message", data: message.data, priority: priorityOf(message.priority), to: recipientsOf(message.to) };
+  return { type: "message", data: dataOf(message.data), priority: priorityOf(message.priority), to: recipientsOf(message.to) };
 }
 
 /** Check a publisher's POST body (already size-checked); throws RoomInputError. */
@@ -107,7 +131,7 @@ export function parsePublishRequest(text: string): PublishRequest {
   if (typeof name !== "string" || name.length === 0 || name.length > MAX_EVENT_NAME_LENGTH) {
     throw new RoomInputError("bad_message", `event.name must be a string of 1-${MAX_EVENT_NAME_LENGTH} characters`);
   }
-  return { name, data: data ?? null, priority: priorityOf(priority), to: recipientsOf(body.to) };
+  return { name, data: dataOf(data ?? null), priority: priorityOf(priority), to: recipientsOf(body.to) };
 }
 
 /** The serialized error message a client receives (inside a frame). */

@@ -81,7 +81,13 @@ function base64url(bytes: Uint8Array): string {
 
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new RoomTokenError("token_malformed", "token is not base64url");
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));
+  let binary: string;
+  try {
+    binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));
+  } catch {
+    // A length of 4n+1 is not base64 at all; atob throws a DOMException the caller would not expect.
+    throw new RoomTokenError("token_malformed", "token is not base64url");
+  }
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
