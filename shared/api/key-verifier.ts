@@ -3,11 +3,17 @@
  * secret) is compared by SHA-256 digest in constant time; `nk_` keys are looked
  * up by key id and their secret's hash compared in constant time.
  *
- * Successful lookups are kept per isolate for `cacheTtlMs` (default 30 s) so a
- * request does not cost a database round trip for auth; the secret is still
- * hashed and compared on every request. Consequence: a revoked key keeps working
- * in isolates that cached it for up to `cacheTtlMs`. Failed lookups are not
- * cached, so a key created a moment ago works at once.
+ * Successful lookups are kept per isolate for `cacheTtlMs` (default 30 s,
+ * API_KEY_CACHE_TTL_MS) so a request does not cost a database round trip for
+ * auth; the secret is still hashed and compared on every request. Consequences:
+ * - revocation and rotation take effect at once in the isolate that performed
+ *   them (the admin route calls `forget`), and within `cacheTtlMs` everywhere else:
+ *   an old token keeps working in isolates that cached its key for at most that long;
+ * - a secret that does not match the cached hash is checked once more against the
+ *   database, so a freshly rotated token works at once in every isolate (a wrong
+ *   secret costs what an unknown key id costs: one lookup, which the per-IP rate
+ *   limit bounds).
+ * Failed lookups are not cached, so a key created a moment ago works at once.
  *
  * @example
  * const verifier = createKeyVerifier({ adminKey: env.API_ADMIN_KEY, lookup: (id) => findKey(id) });
@@ -81,9 +87,16 @@ export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
         const digest = await sha256Hex(token);
         return timingSafeEqualHex(digest, await adminDigest) ? { keyId: BOOTSTRAP_KEY_ID, scopes: ["admin"] } : undefined;
       }
-      const stored = await storedKey(parsed.keyId);
+      const cached = cache.get(parsed.keyId);
+      const wasCached = cached !== undefined && cached.expiresAt > now();
+      let stored = await storedKey(parsed.keyId);
       if (stored === undefined) return undefined;
       const digest = await sha256Hex(parsed.secret);
+      if (!timingSafeEqualHex(digest, stored.secretHash) && wasCached) {
+        cache.delete(parsed.keyId);
+        stored = await storedKey(parsed.keyId);
+        if (stored === undefined) return undefined;
+      }
       return timingSafeEqualHex(digest, stored.secretHash) ? { keyId: parsed.keyId, scopes: stored.scopes } : undefined;
     },
     forget(keyId) {

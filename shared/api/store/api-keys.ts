@@ -1,12 +1,14 @@
-/** API keys in Postgres: lookup by key id (for the verifier) and creation (admin). */
+/** API keys in Postgres: lookup by key id (for the verifier) and administration (key-admin.ts) through the optimizer. */
 import type { QueryOptimizer, ReadContext } from "../../db/query-types.ts";
-import { generateApiKey, type Scope } from "../api-keys.ts";
+import type { Scope } from "../api-keys.ts";
+import { keyAdmin, type KeyAdmin, type KeySql } from "../key-admin.ts";
 import type { StoredKey } from "../key-verifier.ts";
-import { iso, text } from "./rows.ts";
+import { text } from "./rows.ts";
 
 type Row = Record<string, unknown>;
 
 export function apiKeyStore(db: QueryOptimizer) {
+  const admin = (ctx?: ReadContext): KeyAdmin => keyAdmin(optimizerKeySql(db, ctx));
   return {
     /**
      * Not cached in the shared tiers (the verifier keeps its own short per-isolate
@@ -26,15 +28,20 @@ export function apiKeyStore(db: QueryOptimizer) {
     },
 
     async create(name: string, scopes: readonly Scope[], ctx?: ReadContext) {
-      const key = await generateApiKey();
-      const result = await db.write<Row>(
-        "INSERT INTO api_keys (key_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4::text[]) RETURNING created_at",
-        [key.keyId, name, key.secretHash, [...new Set(scopes)]],
-        {},
-        ctx,
-      );
-      return { keyId: key.keyId, name, scopes: [...new Set(scopes)], createdAt: iso(result.rows[0]!.created_at), token: key.token };
+      const { keyId, createdAt, token } = await admin(ctx).create(name, scopes);
+      return { keyId, name, scopes: [...new Set(scopes)], createdAt, token };
     },
+
+    /** List, rotate, revoke, touch: key-admin.ts over this optimizer (reads uncached, writes invalidating). */
+    admin,
+  };
+}
+
+/** Key material and usage are never served from the shared cache tiers. */
+export function optimizerKeySql(db: QueryOptimizer, ctx?: ReadContext): KeySql {
+  return {
+    read: (sql, params) => db.read<Row>(sql, params, { cache: false }, ctx),
+    write: (sql, params) => db.write<Row>(sql, params, {}, ctx),
   };
 }
 

@@ -1,0 +1,37 @@
+/**
+ * Request bodies above BODY_MAX_BYTES answer 413 problem+json `payload_too_large`
+ * before any route reads them (hono's bodyLimit: the declared Content-Length is
+ * checked first; a chunked body is counted as it streams and cut at the limit).
+ *
+ * @example
+ * app.use(bodySizeLimit());
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { accessConfig } from "./access-config.ts";
+import { problem } from "./problem.ts";
+
+/** Used when the env is invalid (the route then answers the config error). */
+export const DEFAULT_BODY_MAX_BYTES = 1024 * 1024;
+
+export function payloadTooLarge(c: Context, maxBytes: number): Response {
+  return problem(c, {
+    status: 413,
+    code: "payload_too_large",
+    title: "Content Too Large",
+    detail: `The request body exceeds ${maxBytes} bytes`,
+  });
+}
+
+export function bodySizeLimit(): MiddlewareHandler {
+  const bySize = new Map<number, MiddlewareHandler>();
+  return (c, next) => {
+    const maxSize = accessConfig(c.env)?.access.bodyMaxBytes ?? DEFAULT_BODY_MAX_BYTES;
+    let limit = bySize.get(maxSize);
+    if (limit === undefined) {
+      limit = bodyLimit({ maxSize, onError: (ctx) => payloadTooLarge(ctx, maxSize) });
+      bySize.set(maxSize, limit);
+    }
+    return limit(c, next);
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * One structured JSON line per request (LOG_REQUESTS, on by default):
+ * `{"level","message":"request","requestId","method","path","status","durationMs","keyId"}`.
+ * The path is logged without its query string (which may carry anything), the
+ * key by its public id only; headers and bodies are never logged. Every line goes
+ * through log.ts's redaction, which also learns this config's secrets here (the
+ * admin key, tokens and passwords), so no log line of the isolate can print them.
+ *
+ * @example
+ * app.use(requestId());
+ * app.use(requestLog());
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppConfig } from "../../shared/config.ts";
+import type { ApiEnv } from "../api-env.ts";
+import { logInfo, rememberSecrets } from "../log.ts";
+import { accessConfig } from "./access-config.ts";
+
+const remembered = new WeakSet<AppConfig>();
+
+/** The secret values of a config: what the redactor must never let through. */
+export function configSecrets(config: AppConfig): (string | undefined)[] {
+  let databasePassword: string | undefined;
+  try {
+    databasePassword = decodeURIComponent(new URL(config.postgres.databaseUrl).password) || undefined;
+  } catch {
+    databasePassword = undefined;
+  }
+  return [
+    config.admin.apiKey,
+    config.redis.token,
+    config.clickhouse.password,
+    config.rooms.tokenSecret,
+    config.monitoring.sessionSecret,
+    databasePassword,
+  ];
+}
+
+export function requestLog(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const config = accessConfig(c.env);
+    if (config !== undefined && !remembered.has(config)) {
+      rememberSecrets(configSecrets(config));
+      remembered.add(config);
+    }
+    const started = performance.now();
+    await next();
+    if (config !== undefined && !config.access.logRequests) return;
+    const status = c.res.status;
+    const principal = c.get("principal");
+    logInfo("request", {
+      level: status >= 500 ? "error" : "info",
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(principal ? { keyId: principal.keyId } : {}),
+    });
+  };
+}
