@@ -7,6 +7,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, type FieldIssue } from "../../shared/api/errors.ts";
+import { problemTypeUri, type ProblemCode } from "../../shared/api/schemas/problems.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { QueryError } from "../../shared/db/query-types.ts";
 import type { AppEnv } from "../env.ts";
@@ -24,6 +25,8 @@ export interface ProblemDetails {
   requestId?: string;
   /** Validation failures: one entry per rejected field. */
   errors?: readonly FieldIssue[];
+  /** invalid_parameter: the offending parameter. */
+  field?: string;
 }
 
 export interface ProblemInit {
@@ -32,11 +35,15 @@ export interface ProblemInit {
   title: string;
   detail: string;
   errors?: readonly FieldIssue[] | undefined;
+  field?: string | undefined;
 }
 
-/** Problem types are URNs: stable identifiers that need no hosted documentation. */
+/**
+ * Problem types are URNs (`urn:netra-edge:problem:<code>`): stable identifiers that
+ * need no hosted documentation; the codes are listed in shared/api/schemas/problems.ts.
+ */
 export function problemType(code: string): string {
-  return `urn:netra-edge:problem:${code}`;
+  return problemTypeUri(code);
 }
 
 /** Answers with a problem+json body for this request. */
@@ -51,8 +58,22 @@ export function problem(c: Context<any>, init: ProblemInit): Response {
     code: init.code,
     requestId: c.get("requestId"),
     ...(init.errors ? { errors: init.errors } : {}),
+    ...(init.field !== undefined ? { field: init.field } : {}),
   };
   return c.body(JSON.stringify(body), init.status, { "content-type": PROBLEM_CONTENT_TYPE });
+}
+
+/**
+ * Thrown by a typed route handler to answer a problem: an OpenAPIHono handler's
+ * return type admits only its documented bodies, so problems leave by onError.
+ */
+export class ProblemException extends Error {
+  readonly init: ProblemInit;
+  constructor(init: ProblemInit) {
+    super(init.detail);
+    this.name = "ProblemException";
+    this.init = init;
+  }
 }
 
 /** Titles (and the codes derived from them) for the client errors a route may raise as HTTPException. */
@@ -69,9 +90,12 @@ const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
   429: "Too Many Requests",
 };
 
+/** Where the title's snake case is not the catalogue's code (hono's bodyLimit throws 413, a limiter 429). */
+const CLIENT_ERROR_CODES: Readonly<Record<number, ProblemCode>> = { 413: "payload_too_large", 429: "rate_limited" };
+
 function clientError(status: ContentfulStatusCode): { title: string; code: string } {
   const title = CLIENT_ERROR_TITLES[status] ?? "Request Rejected";
-  return { title, code: title.toLowerCase().replace(/ /g, "_") };
+  return { title, code: CLIENT_ERROR_CODES[status] ?? title.toLowerCase().replace(/ /g, "_") };
 }
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
@@ -84,6 +108,7 @@ export const notFound: NotFoundHandler<AppEnv> = (c) =>
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const requestId = c.get("requestId");
+  if (error instanceof ProblemException) return problem(c, error.init);
   if (error instanceof HTTPException && error.status < 500) {
     const { title, code } = clientError(error.status);
     return problem(c, { status: error.status, code, title, detail: error.message || title });

@@ -7,10 +7,11 @@
  * - GET  /dashboard/api/overview    chart series, alerts and index recommendations for ?range=
  *   (session cookie, or `Authorization: Bearer` with the "ops" scope)
  */
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { scopeGrants } from "../../shared/api/api-keys.ts";
-import { isRangeName, RANGES } from "../../shared/monitoring/dashboard-series.ts";
+import { AssetParams, LoginForm, Overview, OverviewQuery } from "../../shared/api/schemas/dashboard.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { ASSETS } from "../dashboard/assets.ts";
@@ -19,8 +20,10 @@ import { CONTENT_SECURITY_POLICY, dashboardPage, loginPage } from "../dashboard/
 import { issueSession, readSession, SESSION_COOKIE, SESSION_SECONDS, sessionsEnabled } from "../dashboard/session.ts";
 import { logError } from "../log.ts";
 import { requireScope } from "../middleware/auth.ts";
-import { problem } from "../middleware/problem.ts";
+import { problem, ProblemException } from "../middleware/problem.ts";
+import { validationHook } from "../middleware/validation.ts";
 import { servicesFor } from "../services.ts";
+import { jsonContent, problemCodes, publicRoute, rejectAs } from "./v1/define.ts";
 
 const PAGE_HEADERS = {
   "content-security-policy": CONTENT_SECURITY_POLICY,
@@ -47,16 +50,95 @@ const dashboardAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
   await next();
 };
 
-export const dashboardRoutes = new Hono<ApiEnv>()
-  .get("/dashboard", async (c) => {
+const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: { type: "string" as const } } } });
+const seeOther = (description: string) => ({
+  description,
+  headers: { Location: { description: "/dashboard", schema: { type: "string" as const } } },
+});
+
+/** Either one: the page's own calls carry the cookie, scripts a bearer key. */
+const SESSION_OR_BEARER: Record<string, string[]>[] = [{ dashboardSession: [] }, { bearerAuth: [] }];
+
+const page = publicRoute({
+  method: "get",
+  path: "/dashboard",
+  operationId: "dashboardPage",
+  tags: ["dashboard"],
+  summary: "The dashboard page, or the sign-in form without a session",
+  responses: { 200: htmlPage("The page (with a session) or the sign-in form") },
+});
+
+const login = publicRoute({
+  method: "post",
+  path: "/dashboard/login",
+  operationId: "dashboardLogin",
+  tags: ["dashboard"],
+  summary: "Exchange an API key with the ops scope for a session cookie",
+  request: {
+    body: {
+      required: true,
+      content: { "application/x-www-form-urlencoded": { schema: LoginForm }, "multipart/form-data": { schema: LoginForm } },
+    },
+  },
+  responses: {
+    303: {
+      ...seeOther("Signed in: the session cookie is set"),
+      headers: {
+        ...seeOther("").headers,
+        "Set-Cookie": { description: `${SESSION_COOKIE}: HttpOnly, SameSite=Strict, Path=/dashboard`, schema: { type: "string" as const } },
+      },
+    },
+    401: htmlPage("The sign-in form: the key is not valid"),
+    403: htmlPage('The sign-in form: the key lacks the "ops" scope'),
+    503: htmlPage("The sign-in form, disabled: sessions are not configured"),
+  },
+});
+
+const logout = publicRoute({
+  method: "post",
+  path: "/dashboard/logout",
+  operationId: "dashboardLogout",
+  tags: ["dashboard"],
+  summary: "End the dashboard session",
+  responses: { 303: seeOther("Signed out: the session cookie is cleared") },
+});
+
+const asset = publicRoute({
+  method: "get",
+  path: "/dashboard/assets/{name}",
+  operationId: "dashboardAsset",
+  tags: ["dashboard"],
+  summary: "Bundled uPlot and the page's script and styles (cached for a day; URLs carry the content hash)",
+  request: { params: AssetParams },
+  responses: {
+    200: { description: "The asset", content: { "text/javascript": { schema: { type: "string" as const } }, "text/css": { schema: { type: "string" as const } } } },
+    ...problemCodes("not_found"),
+  },
+});
+
+const overviewRoute = publicRoute({
+  method: "get",
+  path: "/dashboard/api/overview",
+  operationId: "dashboardOverview",
+  tags: ["dashboard"],
+  summary: "Chart series, alerts and index recommendations for a range",
+  security: SESSION_OR_BEARER,
+  "x-required-scope": "ops",
+  middleware: [dashboardAuth],
+  request: { query: OverviewQuery },
+  responses: { 200: jsonContent(Overview, "The overview"), ...problemCodes("invalid_range", "session_required") },
+});
+
+// Annotated: the inferred route-schema type of this chain is too complex for app.route().
+export const dashboardRoutes: OpenAPIHono<ApiEnv> = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook })
+  .openapi(page, async (c) => {
     if (await hasSession(c)) return html(c, dashboardPage());
     return html(c, loginPage({ disabled: !sessionsEnabled(configFor(c.env)) }));
   })
-  .post("/dashboard/login", async (c) => {
+  .openapi(login, async (c) => {
     const config = configFor(c.env);
     if (!sessionsEnabled(config)) return html(c, loginPage({ disabled: true }), 503);
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const key = typeof form.key === "string" ? form.key.trim() : "";
+    const key = c.req.valid("form").key?.trim() ?? "";
     const principal = key === "" ? undefined : await servicesFor(c.env).keys.verify(key);
     if (principal === undefined) return html(c, loginPage({ error: "That key is not valid." }), 401);
     if (!scopeGrants(principal.scopes, "ops")) return html(c, loginPage({ error: 'That key lacks the "ops" scope.' }), 403);
@@ -70,22 +152,23 @@ export const dashboardRoutes = new Hono<ApiEnv>()
     });
     return c.redirect("/dashboard", 303);
   })
-  .post("/dashboard/logout", (c) => {
+  .openapi(logout, (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: "/dashboard" });
     return c.redirect("/dashboard", 303);
   })
-  .get("/dashboard/assets/:name", (c) => {
-    const asset = ASSETS[c.req.param("name")];
-    if (asset === undefined) return problem(c, { status: 404, code: "not_found", title: "Not Found", detail: "No such dashboard asset" });
+  .openapi(asset, (c) => {
+    const found = ASSETS[c.req.valid("param").name];
+    if (found === undefined) throw new ProblemException({ status: 404, code: "not_found", title: "Not Found", detail: "No such dashboard asset" });
     // URLs carry the content hash (?v=), so a long cache is safe.
-    return c.body(asset.body, 200, { "content-type": asset.type, "cache-control": "public, max-age=86400", "x-content-type-options": "nosniff" });
+    return c.body(found.body, 200, { "content-type": found.type, "cache-control": "public, max-age=86400", "x-content-type-options": "nosniff" });
   })
-  .get("/dashboard/api/overview", dashboardAuth, async (c) => {
-    const range = c.req.query("range") ?? "1h";
-    if (!isRangeName(range)) {
-      return problem(c, { status: 400, code: "invalid_range", title: "Bad Request", detail: `range must be one of ${Object.keys(RANGES).join(", ")}` });
-    }
-    const requestId = c.get("requestId");
-    const data = await overview(configFor(c.env), range, Date.now(), (what, error) => logError(`${what} unavailable`, error, { requestId }));
-    return c.json(data, 200, { "cache-control": "no-store" });
-  });
+  .openapi(
+    overviewRoute,
+    async (c) => {
+      const { range } = c.req.valid("query");
+      const requestId = c.get("requestId");
+      const data = await overview(configFor(c.env), range, Date.now(), (what, error) => logError(`${what} unavailable`, error, { requestId }));
+      return c.json(data, 200, { "cache-control": "no-store" });
+    },
+    rejectAs("invalid_range"),
+  );

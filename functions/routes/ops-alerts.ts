@@ -3,7 +3,8 @@
  * the recent firing/resolve events, newest first. `?limit=` bounds the history
  * (1-200, default 50).
  */
-import { Hono, type Context } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { AlertsListing, AlertsQuery } from "../../shared/api/schemas/ops-alerts.ts";
 import { NotConfiguredError } from "../../shared/config.ts";
 import { listAlerts } from "../../shared/monitoring/alert-list.ts";
 import { alertStoreFromConfig } from "../../shared/monitoring/from-config.ts";
@@ -12,12 +13,10 @@ import type { AppConfig } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { logError } from "../log.ts";
-import { requireScope } from "../middleware/auth.ts";
-import { problem } from "../middleware/problem.ts";
+import { ProblemException, type ProblemInit } from "../middleware/problem.ts";
+import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
-const LIMIT = /^[1-9][0-9]{0,2}$/;
-const MAX_LIMIT = 200;
 
 /** The listing plus the rules it was computed against, shared with the dashboard. */
 export async function alertsPayload(config: AppConfig, limit: number) {
@@ -31,27 +30,37 @@ export async function alertsPayload(config: AppConfig, limit: number) {
 }
 
 /** Redis missing or failing is a 503 the caller can retry, not a 500. */
-export function alertsUnavailable(c: Context<ApiEnv>, error: unknown): Response | undefined {
+function alertsProblem(error: unknown, requestId: string): ProblemInit | undefined {
   if (error instanceof NotConfiguredError) {
-    return problem(c, { status: 503, code: "alerts_not_configured", title: "Service Unavailable", detail: "Alert state lives in Redis, which is not configured (UPSTASH_REDIS_REST_URL)" });
+    return { status: 503, code: "alerts_not_configured", title: "Service Unavailable", detail: "Alert state lives in Redis, which is not configured (UPSTASH_REDIS_REST_URL)" };
   }
   if (error instanceof AlertStoreError) {
-    logError("alert state unavailable", error, { requestId: c.get("requestId") });
-    return problem(c, { status: 503, code: error.code, title: "Service Unavailable", detail: "Alert state could not be read from Redis; try again" });
+    logError("alert state unavailable", error, { requestId });
+    return { status: 503, code: error.code, title: "Service Unavailable", detail: "Alert state could not be read from Redis; try again" };
   }
   return undefined;
 }
 
-export const opsAlertRoutes = new Hono<ApiEnv>().use("/v1/ops/alerts", requireScope("ops")).get("/v1/ops/alerts", async (c) => {
-  const raw = c.req.query("limit");
-  if (raw !== undefined && (!LIMIT.test(raw) || Number(raw) > MAX_LIMIT)) {
-    return problem(c, { status: 400, code: "invalid_limit", title: "Bad Request", detail: `limit must be an integer from 1 to ${MAX_LIMIT}` });
-  }
-  try {
-    return c.json(await alertsPayload(configFor(c.env), raw === undefined ? 50 : Number(raw)), 200, NO_STORE);
-  } catch (error) {
-    const answer = alertsUnavailable(c, error);
-    if (answer !== undefined) return answer;
-    throw error;
-  }
+const alerts = scopedRoute("ops", {
+  method: "get",
+  path: "/v1/ops/alerts",
+  operationId: "getOpsAlerts",
+  tags: ["ops"],
+  summary: "Active alerts, recent firing and resolve events, and the rules",
+  request: { query: AlertsQuery },
+  responses: { 200: jsonContent(AlertsListing, "The alerts"), ...problemCodes("invalid_limit", "alerts_not_configured", "alert_store_failed") },
 });
+
+export const opsAlertRoutes = new OpenAPIHono<ApiEnv>().openapi(
+  alerts,
+  async (c) => {
+    const { limit } = c.req.valid("query");
+    try {
+      return c.json(await alertsPayload(configFor(c.env), limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
+    } catch (error) {
+      const init = alertsProblem(error, c.get("requestId"));
+      throw init === undefined ? error : new ProblemException(init);
+    }
+  },
+  rejectAs("invalid_limit"),
+);

@@ -4,47 +4,23 @@
  * checks the token before it accepts the connection.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "zod";
 import { ApiError } from "../../shared/api/errors.ts";
+import { RoomParams, TokenRequest, TokenResponse } from "../../shared/api/schemas/rooms.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
 import { partyKitOrigin } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { validationHook } from "../middleware/validation.ts";
-import { jsonContent, jsonRequest, problems, scopedRoute } from "./v1/define.ts";
-
-/** Room and party names appear in URLs: the same conservative alphabet as session ids. */
-const Name = z
-  .string()
-  .min(1, "must not be empty")
-  .max(128, "must be at most 128 characters")
-  .regex(/^[A-Za-z0-9._:-]+$/, "must use only letters, digits and . _ : -");
-
-const RoomParams = z.object({ room: Name.meta({ example: "agent-sess_01HZX3" }) });
-
-const TokenRequest = z
-  .object({
-    party: Name.optional().meta({ description: "Default main" }),
-    connectionId: Name.optional().meta({ description: "Bind the token to this connection id (partysocket `id`)" }),
-    ttlSeconds: z.number().int().min(10).optional().meta({ description: "At most ROOM_TOKEN_TTL_SECONDS (the default)" }),
-  })
-  .strict();
-
-const TokenResponse = z.object({
-  token: z.string(),
-  party: z.string(),
-  room: z.string(),
-  expiresAt: z.string().meta({ description: "ISO 8601" }),
-  url: z.string().optional().meta({ description: "The room's WebSocket URL (without the token), when PARTYKIT_HOST is set" }),
-});
+import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./v1/define.ts";
 
 const issueToken = scopedRoute("read", {
   method: "post",
   path: "/rooms/{room}/token",
+  operationId: "issueRoomToken",
   tags: ["rooms"],
   summary: "A short-lived token to connect to a room's WebSocket",
   request: { params: RoomParams, body: jsonRequest(TokenRequest) },
-  responses: { 200: jsonContent(TokenResponse, "The token and where to use it"), ...problems(400, 415) },
+  responses: { 200: jsonContent(TokenResponse, "The token and where to use it"), ...problems(400, 415), ...problemCodes("rooms_not_configured") },
 });
 
 export const roomRoutes = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook }).openapi(issueToken, async (c) => {

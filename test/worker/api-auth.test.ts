@@ -49,7 +49,8 @@ describe("API keys and scopes", () => {
     expect(doc.status).toBe(200);
     expect(doc.json.openapi).toBe("3.1.0");
     const paths = doc.json.paths as Record<string, Record<string, { "x-required-scope"?: string; security?: unknown }>>;
-    expect(Object.keys(paths).sort()).toEqual(
+    // A subset: openapi-coverage.test.ts checks that every registered route is documented.
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(
       [
         "/ping",
         "/v1/admin/keys",
@@ -62,10 +63,10 @@ describe("API keys and scopes", () => {
         "/v1/users",
         "/v1/users/by-email",
         "/v1/users/{id}",
-      ].sort(),
-    );
+      ],
+    ));
     for (const [path, ops] of Object.entries(paths)) {
-      if (path === "/ping") continue;
+      if (!path.startsWith("/v1/")) continue;
       for (const op of Object.values(ops)) expect(op["x-required-scope"], path).toMatch(/^(read|write|ops|admin)$/);
     }
   });

@@ -7,6 +7,7 @@ import {
   PutAgentStateBody,
   SessionParams,
 } from "../../../shared/api/schemas/agent-states.ts";
+import { publishAgentStateLater } from "../../agent-room.ts";
 import type { ApiEnv } from "../../api-env.ts";
 import { readContext } from "../../middleware/read-context.ts";
 import { servedValue } from "../../middleware/timing.ts";
@@ -56,7 +57,9 @@ export const agentStateRoutes = new OpenAPIHono<ApiEnv>()
   .openapi(putAgentState, async (c) => {
     const { sessionId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const result = await servicesFor(c.env).agentStates.put(sessionId, body, readContext(c));
+    const services = servicesFor(c.env);
+    const result = await services.agentStates.put(sessionId, body, readContext(c));
     const state = servedValue(c, result);
+    publishAgentStateLater(c, services.config, state);
     return result.created ? c.json(state, 201) : c.json(state, 200);
   });

@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { CacheStats, QueryStats } from "../../../shared/api/schemas/ops.ts";
 import type { ApiEnv } from "../../api-env.ts";
+import { rateLimitStats } from "../../middleware/rate-limit.ts";
 import { servicesFor } from "../../services.ts";
 import { jsonContent, scopedRoute } from "./define.ts";
 
@@ -24,5 +25,9 @@ const queryStats = scopedRoute("ops", {
 const NO_STORE = { "cache-control": "no-store" };
 
 export const opsRoutes = new OpenAPIHono<ApiEnv>()
-  .openapi(cacheStats, (c) => c.json(servicesFor(c.env).cache.stats(), 200, NO_STORE))
+  .openapi(cacheStats, (c) => {
+    const services = servicesFor(c.env);
+    const rateLimit = rateLimitStats(services.config);
+    return c.json({ ...services.cache.stats(), ...(rateLimit ? { rateLimit } : {}) }, 200, NO_STORE);
+  })
   .openapi(queryStats, (c) => c.json(servicesFor(c.env).optimizer.stats(), 200, NO_STORE));

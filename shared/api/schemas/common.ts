@@ -88,7 +88,7 @@ export const ValidationIssue = z
 /** RFC 9457 problem details, as every error of this API is answered. */
 export const Problem = z
   .object({
-    type: z.string().meta({ example: "urn:netra-edge:problem:validation_failed" }),
+    type: z.string().meta({ description: "`urn:netra-edge:problem:<code>`: stable, one per code.", example: "urn:netra-edge:problem:validation_failed" }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
@@ -96,5 +96,6 @@ export const Problem = z
     code: z.string().meta({ description: "Stable, machine-readable error code.", example: "validation_failed" }),
     requestId: z.string().optional(),
     errors: z.array(ValidationIssue).optional(),
+    field: z.string().optional().meta({ description: "The offending parameter (invalid_parameter)." }),
   })
   .meta({ id: "Problem" });

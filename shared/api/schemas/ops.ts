@@ -30,6 +30,16 @@ export const CacheStats = z
     lock: z.object({ acquired: count, waitedHit: count, waitedTimeout: count }),
     tags: z.object({ known: count, checks: count, invalidations: count, pendingReplay: count }),
     breaker: z.object({ state: z.enum(["closed", "open", "half-open"]), consecutiveFailures: count, opens: count }),
+    rateLimit: z
+      .object({
+        checked: count,
+        allowed: count,
+        limited: count,
+        limitedFromCache: count,
+        failOpen: z.object({ timeout: count, error: count }).meta({ description: "Requests let through because Redis was slow (timeout) or failing (error)" }),
+      })
+      .optional()
+      .meta({ description: "Rate limiter counters (functions/middleware/rate-limit.ts); absent without Redis" }),
   })
   .meta({ id: "CacheStats", description: "Per-isolate cache counters since the isolate started." });
 
