@@ -14,11 +14,13 @@
 import type * as Party from "partykit/server";
 import { ConfigError, loadRoomConfig, type RoomAppConfig } from "../shared/config.ts";
 import { systemScheduler } from "../shared/batching/message-batcher-types.ts";
+import { roomEventsSink } from "../shared/analytics/room-snapshot-deltas.ts";
 import { BatchingRoom } from "../shared/rooms/batching-room.ts";
 import { parsePublishRequest, RoomInputError } from "../shared/rooms/protocol.ts";
 import { applySettingsPatch, roomDefaults, type RoomSettings } from "../shared/rooms/room-settings.ts";
 import { RoomTokenError, timingSafeEqual, verifyRoomToken } from "../shared/rooms/token.ts";
 import { bearer, json, partyAndRoom, problem } from "./http.ts";
+import { roomAnalytics } from "./analytics.ts";
 
 /** The room the Worker's health check asks; it never holds connections. */
 export const HEALTH_ROOM = "health";
@@ -159,11 +161,15 @@ export default class MainRoom implements Party.Server {
 
   private batching(): BatchingRoom {
     if (this.core === undefined) {
+      const config = roomConfig(this.room.env);
+      // Counters go to ClickHouse room_events every metricsIntervalMs and when the last connection leaves.
+      const sink = roomAnalytics(config);
       this.core = new BatchingRoom({
         party: this.room.name,
         room: this.room.id,
-        settings: roomDefaults(roomConfig(this.room.env).websocket),
+        settings: roomDefaults(config.websocket),
         scheduler: systemScheduler,
+        ...(sink === undefined ? {} : { metricsSink: roomEventsSink(sink), metricsIntervalMs: config.rooms.metricsIntervalMs }),
       });
     }
     return this.core;

@@ -9,7 +9,7 @@
  * (a 5-minute alert) read the raw query_events / room_events for that window
  * (daily partitions bound the scan). Ingestion drops are not stored in
  * ClickHouse at all (a dropped event never arrives), so that metric reports
- * no data here.
+ * no data here: ingestion-drops.ts reads it from Redis (from-config.ts combines both).
  *
  * @example
  * const source = clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
@@ -96,7 +96,7 @@ const METRIC_SQL: Partial<Record<MetricName, MetricSql>> = {
   },
 };
 
-/** Metrics this source cannot compute (no table holds them); they read as no data. */
+/** Metrics this source cannot compute (no table holds them); they read as no data here (see ingestion-drops.ts). */
 export const UNAVAILABLE_METRICS: readonly MetricName[] = ["ingestion_drops"];
 
 const HOUR = 3600;

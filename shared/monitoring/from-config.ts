@@ -9,6 +9,7 @@ import type { AppConfig } from "../config.ts";
 import { buildChannels } from "./channels/config.ts";
 import type { NotificationChannel } from "./channels/types.ts";
 import { clickHouseMetricSource, clickHouseReader } from "./clickhouse-source.ts";
+import { ingestionDropSource, withIngestionDrops } from "./ingestion-drops.ts";
 import type { MetricSource } from "./metrics.ts";
 import { redisAlertStore, type AlertStateStore } from "./state-store.ts";
 
@@ -17,9 +18,20 @@ export function alertStoreFromConfig(config: AppConfig): AlertStateStore {
   return redisAlertStore(upstashRedis(config.redis, { raw: true }), { prefix: config.monitoring.keyPrefix, historyLimit: config.monitoring.historyLimit });
 }
 
-/** Throws NotConfiguredError when ClickHouse is not configured. */
+/** Where the Worker counts dropped metrics events and the ingestion_drops metric reads them. */
+export function dropCounterOptions(config: AppConfig): { prefix: string; ttlSeconds: number } {
+  return { prefix: config.monitoring.keyPrefix, ttlSeconds: config.analytics.dropCountTtlSeconds };
+}
+
+/**
+ * ClickHouse rollups for every metric, except ingestion_drops, read from the Redis
+ * minute counters (when Redis is configured) so it stays visible while ClickHouse is down.
+ * Throws NotConfiguredError when ClickHouse is not configured.
+ */
 export function metricSourceFromConfig(config: AppConfig): MetricSource {
-  return clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
+  const rollups = clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
+  if (config.redis.url === undefined) return rollups;
+  return withIngestionDrops(rollups, ingestionDropSource(upstashRedis(config.redis, { raw: true }), dropCounterOptions(config)));
 }
 
 export function channelsFromConfig(config: AppConfig, log?: (line: string) => void): NotificationChannel[] {

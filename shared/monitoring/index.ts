@@ -9,6 +9,7 @@ export type { DeliveryResult, NotificationChannel } from "./channels/types.ts";
 export { webhookChannel, WebhookDeliveryError, type WebhookOptions } from "./channels/webhook.ts";
 export { clickHouseMetricSource, clickHouseReader, UNAVAILABLE_METRICS, type ClickHouseReader } from "./clickhouse-source.ts";
 export { evaluateAlerts, tickOf, type EvaluationReport, type RuleOutcome } from "./engine.ts";
+export { ingestionDropKey, ingestionDropSource, recordIngestionDrops, withIngestionDrops, type DropCounterRedis } from "./ingestion-drops.ts";
 export { observe, type Condition, type Observation } from "./evaluate.ts";
 export type { AlertEvent } from "./events.ts";
 export { advance, INITIAL_STATE, type AlertState, type AlertStatus, type NotificationKind } from "./lifecycle.ts";

@@ -69,6 +69,16 @@ export async function publishToRoom(options: PublishOptions): Promise<PublishRes
   }
   const text = await res.text();
   if (!res.ok) throw new PublishError(res.status, `room ${party}/${room} refused the event (${res.status}): ${text.slice(0, 200)}`);
-  const body = JSON.parse(text) as PublishResult;
-  return { delivered: body.delivered, missed: body.missed };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const { delivered, missed } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  // Something other than the room answered 2xx (a proxy page, a truncated body): a failed publish, not a SyntaxError.
+  if (typeof delivered !== "number" || typeof missed !== "number") {
+    throw new PublishError(res.status, `room ${party}/${room} answered ${res.status} without a publish result: ${text.slice(0, 200)}`);
+  }
+  return { delivered, missed };
 }

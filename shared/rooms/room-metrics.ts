@@ -32,6 +32,12 @@ export interface RoomMetricsSnapshot {
   /** Frames by message count: "<=1", "<=2", ... ">100". */
   batchSizes: Record<string, number>;
   queueWaitMs: { count: number; p50: number; p99: number; max: number };
+  /**
+   * The queue-wait histogram behind `queueWaitMs`: [wait ms, messages], non-empty
+   * buckets only, ascending; the last bucket (1000) holds every longer wait. Two
+   * snapshots give the exact distribution of the waits between them.
+   */
+  queueWaitBuckets: [number, number][];
   drops: number;
   priorityDeliveries: number;
   publishes: number;
@@ -94,6 +100,12 @@ export class RoomMetrics {
     return this.waitMax;
   }
 
+  private waitBuckets(): [number, number][] {
+    const buckets: [number, number][] = [];
+    for (let ms = 0; ms <= WAIT_BUCKETS; ms++) if (this.waits[ms]! > 0) buckets.push([ms, this.waits[ms]!]);
+    return buckets;
+  }
+
   snapshot(room: string, party: string, at: number): RoomMetricsSnapshot {
     const batchSizes: Record<string, number> = {};
     BATCH_SIZE_BOUNDS.forEach((bound, i) => (batchSizes[`<=${bound}`] = this.batchSizes[i]!));
@@ -110,6 +122,7 @@ export class RoomMetrics {
       bytesSent: this.bytesSent,
       batchSizes,
       queueWaitMs: { count: this.waitCount, p50: this.waitQuantile(0.5), p99: this.waitQuantile(0.99), max: this.waitMax },
+      queueWaitBuckets: this.waitBuckets(),
       drops: this.drops,
       priorityDeliveries: this.priorityDeliveries,
       publishes: this.publishes,

@@ -199,7 +199,7 @@ describe("room config", () => {
     const { loadRoomConfig, ConfigError } = await import("../../shared/config.ts");
     const config = loadRoomConfig({ WS_MAX_WAIT_MS: "50", ROOM_TOKEN_SECRET: "a-local-secret-of-length" });
     expect(config.websocket).toMatchObject({ maxWaitMs: 50, maxBatchSize: 10, priorityThreshold: 3, adaptiveMinBatch: 2, adaptiveMaxBatch: 50 });
-    expect(config.rooms).toEqual({ tokenSecret: "a-local-secret-of-length", tokenTtlSeconds: 300 });
+    expect(config.rooms).toEqual({ tokenSecret: "a-local-secret-of-length", tokenTtlSeconds: 300, metricsIntervalMs: 10_000, publishTimeoutMs: 2000 });
     expect(loadRoomConfig({}).rooms.tokenSecret).toBeUndefined();
     expect(() => loadRoomConfig({ ROOM_TOKEN_SECRET: "short" })).toThrow(ConfigError);
     expect(() => loadRoomConfig({ WS_ADAPTIVE_MIN_BATCH: "60" })).toThrow(/WS_ADAPTIVE_MIN_BATCH/);

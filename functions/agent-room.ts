@@ -1,0 +1,77 @@
+/**
+ * Agent progress, live: after a session's state is created or updated, the API
+ * publishes `agent.state` to the session's room (`agent-<sessionId>`, party "main"),
+ * so a UI connected there sees the change without polling.
+ *
+ * The publish runs in `ctx.waitUntil`, after the answer: the API never waits for
+ * PartyKit and never fails because of it. A room that is down or refuses is counted
+ * (agentRoomStats) and logged; the state itself is safe in Postgres, and a client
+ * that missed the event re-reads GET /v1/agent-states/{sessionId}.
+ */
+import type { Context } from "hono";
+import type { AgentState } from "../shared/api/schemas/agent-states.ts";
+import type { AppConfig } from "../shared/config.ts";
+import { publishToRoom, type PublishResult } from "../shared/rooms/publish.ts";
+import { logError } from "./log.ts";
+
+/** The event name a room client receives (`{type: "event", name, data}`). */
+export const AGENT_STATE_EVENT = "agent.state";
+
+export interface AgentStateEventData {
+  sessionId: string;
+  state: AgentState["state"];
+  version: number;
+  updatedAt: string;
+}
+
+/** The room an agent session's progress is published to. */
+export function agentRoom(sessionId: string): string {
+  return `agent-${sessionId}`;
+}
+
+const counters = { published: 0, failed: 0 };
+
+/** Publishes since the isolate started: `failed` counts rooms that were down, slow or refused. */
+export function agentRoomStats(): Readonly<typeof counters> {
+  return { ...counters };
+}
+
+/**
+ * Publish one state change; resolves when the room answered or the attempt failed
+ * (never rejects). Undefined result: rooms are not configured (no PARTYKIT_HOST or
+ * ROOM_TOKEN_SECRET), so there is nothing to do.
+ */
+export async function publishAgentState(config: AppConfig, state: AgentState, fetcher?: typeof fetch): Promise<PublishResult | undefined> {
+  const host = config.partykit.host;
+  const secret = config.rooms.tokenSecret;
+  if (host === undefined || secret === undefined) return undefined;
+  const data: AgentStateEventData = { sessionId: state.sessionId, state: state.state, version: state.version, updatedAt: state.updatedAt };
+  try {
+    const result = await publishToRoom({
+      host,
+      secret,
+      party: "main",
+      room: agentRoom(state.sessionId),
+      event: { name: AGENT_STATE_EVENT, data },
+      timeoutMs: config.rooms.publishTimeoutMs,
+      ...(fetcher === undefined ? {} : { fetch: fetcher }),
+    });
+    counters.published += 1;
+    return result;
+  } catch (error) {
+    counters.failed += 1;
+    logError("agent state publish failed", error, { sessionId: state.sessionId, version: state.version });
+    return undefined;
+  }
+}
+
+/** Hand the publish to the request's waitUntil (or let it run detached where there is none, as in app.request tests). */
+export function publishAgentStateLater(c: Context, config: AppConfig, state: AgentState): void {
+  if (config.partykit.host === undefined || config.rooms.tokenSecret === undefined) return;
+  const publishing = publishAgentState(config, state);
+  try {
+    c.executionCtx.waitUntil(publishing);
+  } catch {
+    // No execution context: the promise runs on its own and never rejects.
+  }
+}
