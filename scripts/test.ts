@@ -1,6 +1,7 @@
 /**
  * `npm test`: every test tier against the real local stack.
  *   unit + integration (Node, real services) -> worker (inside workerd) -> e2e (dev servers)
+ *   -> faults (its own private stack on other ports: dependencies stopped, paused, restarted)
  * Brings the services up if they are not, migrates, starts `partykit dev`, runs the
  * tiers, then stops what it started. `npm test -- unit worker` runs only those tiers.
  */
@@ -17,6 +18,8 @@ interface Tier {
   config: string;
   include?: string[];
   needsPartykit: boolean;
+  /** Brings its own private stack (other ports, other state dir): needs nothing on the default ports. */
+  ownStack?: boolean;
 }
 
 const TIERS: Tier[] = [
@@ -24,6 +27,8 @@ const TIERS: Tier[] = [
   { name: "integration", config: "vitest.config.ts", include: ["test/integration"], needsPartykit: false },
   { name: "worker", config: "vitest.worker.config.ts", needsPartykit: true },
   { name: "e2e", config: "vitest.e2e.config.ts", needsPartykit: true },
+  // Stops, pauses and restarts dependencies: only ever those of its own stack (scripts/lib/fault-stack.ts).
+  { name: "faults", config: "vitest.faults.config.ts", needsPartykit: false, ownStack: true },
 ];
 
 interface Counts {
@@ -80,10 +85,17 @@ async function main(): Promise<number> {
   let partykit: DevServer | undefined;
   const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
   try {
-    startedServices = await servicesUp();
-    await migratePostgres(urls.DATABASE_URL);
-    await migrateClickHouse({ url: urls.CLICKHOUSE_URL, username: urls.CLICKHOUSE_USER, password: urls.CLICKHOUSE_PASSWORD, database: urls.CLICKHOUSE_DATABASE });
+    if (tiers.some((t) => !t.ownStack)) {
+      startedServices = await servicesUp();
+      await migratePostgres(urls.DATABASE_URL);
+      await migrateClickHouse({ url: urls.CLICKHOUSE_URL, username: urls.CLICKHOUSE_USER, password: urls.CLICKHOUSE_PASSWORD, database: urls.CLICKHOUSE_DATABASE });
+    }
     for (const tier of tiers) {
+      // partykit dev on the default port is not the faults tier's: stop it before (its own runs on 19941).
+      if (tier.ownStack && partykit) {
+        await partykit.stop();
+        partykit = undefined;
+      }
       if (tier.needsPartykit && !partykit) {
         partykit = startPartykit(cfg, { quiet: true });
         await waitForHttp(`${partykit.url}/parties/main/health`, { server: partykit, ok: (s) => s === 200 });

@@ -41,8 +41,19 @@ export function toQueryError(error: unknown): QueryError {
   const code = sqlStateOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code === QUERY_CANCELED) return new StatementTimeoutError(message, { cause: error });
+  if (code !== undefined && unavailable(code)) return new QueryError("db_unavailable", message, code, { cause: error });
   if (code !== undefined) return new QueryError("db_error", message, code, { cause: error });
   return new QueryError("db_unavailable", message, undefined, { cause: error });
+}
+
+/**
+ * Server states, not statement errors: the connection failed (class 08), the server is
+ * shutting down, starting up or restarting (57P01-57P03, e.g. "the database system is
+ * shutting down" during a restart), or it has no connection slot left (53300). A client
+ * may retry these (503); as a write's outcome they are unknown.
+ */
+function unavailable(sqlState: string): boolean {
+  return sqlState.startsWith("08") || sqlState === "57P01" || sqlState === "57P02" || sqlState === "57P03" || sqlState === "53300";
 }
 
 /** The SQLSTATE of a Postgres error from either transport (HTTP NeonDbError, WebSocket pg DatabaseError). */
