@@ -33,6 +33,7 @@ export function cacheOptionsFromConfig(cache: AppConfig["cache"], keyPrefix = DE
     lockTtlMs: cache.lockTtlMs,
     lockWaitMs: cache.lockWaitMs,
     lockPollMs: DEFAULT_OPTIONS.lockPollMs,
+    joinWaitMs: DEFAULT_OPTIONS.joinWaitMs,
     redisTimeoutMs: cache.redisTimeoutMs,
     breakerFailureThreshold: cache.breakerFailureThreshold,
     breakerCooldownMs: cache.breakerCooldownMs,

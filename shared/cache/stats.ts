@@ -7,6 +7,7 @@ export interface CacheCounts {
   loads: number;
   loadErrors: number;
   coalesced: number;
+  joinTimeouts: number;
   oversized: number;
   uncacheable: number;
   bypass: number;
@@ -55,6 +56,7 @@ export function snapshot({ l1, l2, counts, lock, tags, breaker }: StatsParts): C
     loads: counts.loads,
     loadErrors: counts.loadErrors,
     coalesced: counts.coalesced,
+    joinTimeouts: counts.joinTimeouts,
     oversized: counts.oversized,
     uncacheable: counts.uncacheable,
     bypass: counts.bypass,

@@ -41,6 +41,7 @@ export const DEFAULT_OPTIONS: TieredCacheOptions = {
   lockTtlMs: 3000,
   lockWaitMs: 1000,
   lockPollMs: 25,
+  joinWaitMs: 10_000,
   redisTimeoutMs: 300,
   breakerFailureThreshold: 5,
   breakerCooldownMs: 5000,
@@ -59,7 +60,7 @@ export class Tiered implements TieredCache {
   readonly #tags: TagTable;
   readonly #inflight = new Map<string, Flight>();
   #replaying = false;
-  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
+  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
   #lock = { acquired: 0, waitedHit: 0, waitedTimeout: 0 };
 
   constructor(deps: TieredCacheDeps) {
@@ -165,7 +166,7 @@ export class Tiered implements TieredCache {
     const flight = this.#inflight.get(key);
     if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) {
       this.#counts.coalesced++;
-      return flight.promise;
+      return this.#joinBounded(flight.promise, () => this.#fill(key, tags, load, policy, ctx, this.#tags.gen));
     }
     const gen = this.#tags.gen;
     const promise = this.#fill(key, tags, load, policy, ctx, gen);
@@ -176,6 +177,26 @@ export class Tiered implements TieredCache {
     };
     promise.then(clear, clear);
     return promise;
+  }
+
+  /** Another request's load, or our own if it has not settled within joinWaitMs. */
+  #joinBounded(leader: Promise<CachedRead<unknown>>, own: () => Promise<CachedRead<unknown>>): Promise<CachedRead<unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#counts.joinTimeouts++;
+        own().then(resolve, reject);
+      }, this.#options.joinWaitMs);
+      leader.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   async #fill(

@@ -75,6 +75,8 @@ export interface CacheStatsSnapshot {
   loads: number;
   loadErrors: number;
   coalesced: number;
+  /** Joins of another request's load that gave up waiting and loaded themselves. */
+  joinTimeouts: number;
   /** Values larger than maxValueBytes: served, not cached. */
   oversized: number;
   /** Values that could not be encoded (e.g. cycles): served, not cached. */
@@ -128,6 +130,12 @@ export interface TieredCacheOptions {
   lockTtlMs: number;
   lockWaitMs: number;
   lockPollMs: number;
+  /**
+   * How long a request waits on another request's in-flight load for the same key before
+   * loading itself. Only a safety net: the leader's load is bounded by the statement
+   * timeout, but if the leader's request is cancelled its promise may never settle.
+   */
+  joinWaitMs: number;
   /** Bound on each Redis call, on top of the client's own timeout. */
   redisTimeoutMs: number;
   /** Consecutive Redis failures that open the breaker, and how long it stays open before a probe. */

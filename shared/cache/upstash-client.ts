@@ -40,6 +40,11 @@ export function upstashRedis(settings: RedisSettings, { raw = false }: { raw?: b
     enableTelemetry: false,
     latencyLogging: false,
     automaticDeserialization: !raw,
+    // One client serves every request in an isolate. Auto-pipelining would batch commands
+    // from different requests into one fetch, and workerd forbids one request touching
+    // another's I/O ("Cannot perform I/O on behalf of a different request"). The cache
+    // pipelines explicitly, per request, where it matters.
+    enableAutoPipelining: false,
   });
   cache.set(settings, redis);
   return redis;

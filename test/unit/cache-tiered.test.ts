@@ -127,6 +127,16 @@ describe("stampede protection", () => {
     expect(cache.stats()).toMatchObject({ loads: 1, coalesced: 99 });
   });
 
+  it("stops waiting on a load that never settles (its request was cancelled) and loads itself", async () => {
+    const { cache } = setup({ joinWaitMs: 20 }, { withStore: false });
+    const never = new Promise<{ id: number }>(() => undefined);
+    const leader = cache.read("k", TAGS, () => never, POLICY);
+    const joiner = await cache.read("k", TAGS, async () => ({ id: 2 }), POLICY);
+    expect(joiner).toMatchObject({ value: { id: 2 }, tier: "miss" });
+    expect(cache.stats()).toMatchObject({ coalesced: 1, joinTimeouts: 1 });
+    void leader;
+  });
+
   it("makes another isolate wait for the lock holder's value instead of loading", async () => {
     const { cache: a, make } = setup({ lockWaitMs: 1000, lockPollMs: 10 });
     const b = make();
