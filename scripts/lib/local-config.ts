@@ -15,6 +15,10 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+/*
+ * Default ports sit below Linux's ephemeral range (32768-60999): a listener there can
+ * lose its port to some client's outgoing connection and fail to start at random.
+ */
 export interface LocalConfig {
   stateDir: string;
   postgres: { port: number; dataDir: string; user: string; password: string; database: string };
@@ -31,17 +35,17 @@ export function localConfig(): LocalConfig {
   return {
     stateDir,
     postgres: {
-      port: port("NETRA_PG_PORT", 55432),
+      port: port("NETRA_PG_PORT", 25432),
       dataDir: join(stateDir, "postgres"),
       user: "netra",
       password: "netra-local",
       database: "netra",
     },
-    redis: { port: port("NETRA_REDIS_PORT", 56379) },
-    upstash: { port: port("NETRA_UPSTASH_PORT", 58079), token: "netra-local-upstash-token" },
-    neon: { port: port("NETRA_NEON_PORT", 54444), delayMs: Number(process.env.NETRA_NEON_DELAY_MS ?? 0) },
+    redis: { port: port("NETRA_REDIS_PORT", 26379) },
+    upstash: { port: port("NETRA_UPSTASH_PORT", 28079), token: "netra-local-upstash-token" },
+    neon: { port: port("NETRA_NEON_PORT", 24444), delayMs: Number(process.env.NETRA_NEON_DELAY_MS ?? 0) },
     clickhouse: {
-      port: port("NETRA_CLICKHOUSE_PORT", 58123),
+      port: port("NETRA_CLICKHOUSE_PORT", 28123),
       dataDir: join(stateDir, "clickhouse"),
       user: "default",
       password: "",

@@ -5,13 +5,13 @@
  *
  * @example
  * import { neonConfig } from "@neondatabase/serverless";
- * configureNeonForLocalEndpoint(neonConfig, "127.0.0.1:54444");
+ * configureNeonForLocalEndpoint(neonConfig, "127.0.0.1:24444");
  */
 import type { neonConfig as NeonConfigClass } from "@neondatabase/serverless";
 
 export type NeonConfigStatics = typeof NeonConfigClass;
 
-/** `endpoint` is the local endpoint's `host:port`, e.g. "127.0.0.1:54444". */
+/** `endpoint` is the local endpoint's `host:port`, e.g. "127.0.0.1:24444". */
 export function configureNeonForLocalEndpoint(neonConfig: NeonConfigStatics, endpoint: string): void {
   neonConfig.wsProxy = (host, port) => `${endpoint}/v2?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;

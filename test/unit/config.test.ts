@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, partyKitOrigin } from "../../shared/config.ts";
 
-const DATABASE_URL = "postgres://netra:secret@127.0.0.1:55432/netra";
+const DATABASE_URL = "postgres://netra:secret@127.0.0.1:25432/netra";
 
 function configError(env: Record<string, unknown>): ConfigError {
   try {
@@ -44,20 +44,20 @@ describe("loadConfig", () => {
       DATABASE_URL,
       CACHE_MAX_ENTRIES: "5000",
       HEALTH_CHECK_TIMEOUT_MS: " 800 ",
-      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:58079",
+      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:28079",
       UPSTASH_REDIS_REST_TOKEN: "tok",
-      CLICKHOUSE_URL: "http://127.0.0.1:58123",
+      CLICKHOUSE_URL: "http://127.0.0.1:28123",
       CLICKHOUSE_DATABASE: "netra",
       PARTYKIT_HOST: "127.0.0.1:1999",
-      NEON_LOCAL_ENDPOINT: "127.0.0.1:54444",
+      NEON_LOCAL_ENDPOINT: "127.0.0.1:24444",
       API_ADMIN_KEY: "k",
     });
     expect(config.cache.maxEntries).toBe(5000);
     expect(config.health.checkTimeoutMs).toBe(800);
-    expect(config.redis).toMatchObject({ url: "http://127.0.0.1:58079", token: "tok" });
-    expect(config.clickhouse).toMatchObject({ url: "http://127.0.0.1:58123", database: "netra" });
+    expect(config.redis).toMatchObject({ url: "http://127.0.0.1:28079", token: "tok" });
+    expect(config.clickhouse).toMatchObject({ url: "http://127.0.0.1:28123", database: "netra" });
     expect(config.partykit.host).toBe("127.0.0.1:1999");
-    expect(config.postgres.neonLocalEndpoint).toBe("127.0.0.1:54444");
+    expect(config.postgres.neonLocalEndpoint).toBe("127.0.0.1:24444");
     expect(config.admin.apiKey).toBe("k");
   });
 

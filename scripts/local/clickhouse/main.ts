@@ -1,7 +1,7 @@
 /**
  * Runs the local ClickHouse HTTP endpoint (chdb inside) as a process.
  *
- *   npx tsx scripts/local/clickhouse/main.ts [--port 58123] [--host 127.0.0.1] [--data-dir /tmp/netra-edge/clickhouse] [--password ""]
+ *   npx tsx scripts/local/clickhouse/main.ts [--port 28123] [--host 127.0.0.1] [--data-dir /tmp/netra-edge/clickhouse] [--password ""]
  *
  * Defaults come from localConfig() (NETRA_CLICKHOUSE_PORT, NETRA_STATE_DIR).
  * SIGINT/SIGTERM let running requests finish and close the engine before exit.

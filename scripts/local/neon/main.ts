@@ -1,7 +1,7 @@
 /**
  * Runs the local Neon endpoint as a process.
  *
- *   npx tsx scripts/local/neon/main.ts [--port 54444] [--host 127.0.0.1] [--delay-ms 0] [--delay-ws-messages]
+ *   npx tsx scripts/local/neon/main.ts [--port 24444] [--host 127.0.0.1] [--delay-ms 0] [--delay-ws-messages]
  *
  * Defaults come from localConfig() (NETRA_NEON_PORT, NETRA_NEON_DELAY_MS).
  */

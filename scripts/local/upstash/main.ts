@@ -1,8 +1,8 @@
 /**
  * Runs the local Upstash REST endpoint as a process.
  *
- *   npx tsx scripts/local/upstash/main.ts [--port 58079] [--host 127.0.0.1]
- *     [--redis-url redis://127.0.0.1:56379] [--token netra-local-upstash-token]
+ *   npx tsx scripts/local/upstash/main.ts [--port 28079] [--host 127.0.0.1]
+ *     [--redis-url redis://127.0.0.1:26379] [--token netra-local-upstash-token]
  *
  * Defaults come from localConfig()/localUrls(). Prints one line once listening;
  * SIGINT or SIGTERM closes the endpoint and its Redis connection, then exits 0.
