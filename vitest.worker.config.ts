@@ -24,6 +24,13 @@ function serviceBindings(): Record<string, string> {
   const bindings: Record<string, string> = {};
   for (const name of SERVICE_VARIABLES) bindings[name] = process.env[name] ?? defaults[name];
   bindings.API_ADMIN_KEY = process.env.API_ADMIN_KEY ?? "netra-local-admin-key";
+  // Rate limits stay on (every request still checks Redis) but far above what any test
+  // sends: only the access tests, which set their own limits, see a 429. Request log
+  // lines are off to keep test output readable (test/worker/access-logs.test.ts turns them on).
+  bindings.RATE_LIMIT_KEY_REQUESTS = "1000000";
+  bindings.RATE_LIMIT_IP_REQUESTS = "1000000";
+  bindings.RATE_LIMIT_LOGIN_REQUESTS = "1000000";
+  bindings.LOG_REQUESTS = "0";
   return bindings;
 }
 
@@ -38,7 +45,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/worker/**/*.test.ts"],
-    globalSetup: ["test/worker/global-setup.ts", "test/worker/api-global-setup.ts"],
+    globalSetup: ["test/worker/global-setup.ts", "test/worker/api-global-setup.ts", "test/worker/fuzz-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

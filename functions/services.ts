@@ -77,7 +77,7 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     config,
     cache,
     optimizer,
-    keys: createKeyVerifier({ adminKey: config.admin.apiKey, lookup: (keyId) => apiKeys.lookup(keyId) }),
+    keys: createKeyVerifier({ adminKey: config.admin.apiKey, lookup: (keyId) => apiKeys.lookup(keyId), cacheTtlMs: config.access.keyCacheTtlMs }),
     users: userStore(optimizer),
     auditLogs: auditLogStore(optimizer),
     agentStates: agentStateStore(optimizer),

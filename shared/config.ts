@@ -100,6 +100,10 @@ export interface AnalyticsConfig {
   minuteRollupRetentionDays: number;
   /** Hourly and daily rollups (13 months by default). */
   hourRollupRetentionDays: number;
+  /** An isolate records its cache counters (cache_events) at the end of a request at most this often. */
+  cacheSampleIntervalMs: number;
+  /** Per-minute counts of dropped events live in Redis this long (the ingestion_drops alert reads them). */
+  dropCountTtlSeconds: number;
 }
 
 export interface WebSocketBatchingConfig {
@@ -123,6 +127,10 @@ export interface RoomsConfig {
   /** HMAC key for room connection tokens and server publishes; a secret. Undefined: rooms refuse everyone. */
   tokenSecret: string | undefined;
   tokenTtlSeconds: number;
+  /** How often a room with connections sends its counters to the metrics pipeline (and on last disconnect). */
+  metricsIntervalMs: number;
+  /** Bound on one server publish to a room (agent state events); the API never waits for it. */
+  publishTimeoutMs: number;
 }
 
 export interface HealthConfig {
@@ -176,7 +184,39 @@ export interface IndexAdvisorConfig {
   clickhouseMaxPartsPerPartition: number;
 }
 
+/** One sliding-window rate limit; `requests` 0 turns it off. */
+export interface RateLimitRule {
+  requests: number;
+  windowSeconds: number;
+}
+
+/** API access: keys, rate limits, CORS, body and time bounds, request logs (functions/middleware). */
+export interface AccessConfig {
+  /** How long an isolate trusts a key lookup: the bound on a revocation reaching other isolates. */
+  keyCacheTtlMs: number;
+  rateLimit: {
+    /** Authenticated requests, per API key. */
+    perKey: RateLimitRule;
+    /** Unauthenticated (or failed-auth) requests, per client IP (IPv6 per /64). */
+    perIp: RateLimitRule;
+    /** POST /dashboard/login, per client IP, on top of perIp. */
+    login: RateLimitRule;
+    /** Past this the limiter lets the request through (fails open) and counts it. */
+    timeoutMs: number;
+    prefix: string;
+  };
+  /** The header that carries the client address; only one a trusted proxy sets (see README "Access"). */
+  clientIpHeader: "cf-connecting-ip" | "x-forwarded-for" | "x-real-ip";
+  /** Origins allowed by CORS ("*" for any); empty: no CORS headers at all. */
+  corsAllowedOrigins: readonly string[];
+  bodyMaxBytes: number;
+  requestTimeoutMs: number;
+  /** One structured JSON line per request. */
+  logRequests: boolean;
+}
+
 export interface Config {
+  access: AccessConfig;
   cache: CacheConfig;
   query: QueryConfig;
   batchProcessor: BatchProcessorConfig;
@@ -245,6 +285,23 @@ function parseTableClasses(raw: string): Record<string, QueryClassName> {
   return classes;
 }
 
+/** "https://a.example, http://localhost:5173" -> ["https://a.example", "http://localhost:5173"]; "" -> []. */
+export function parseOriginList(raw: string): string[] {
+  return raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+}
+
+function isOriginList(raw: string): boolean {
+  return parseOriginList(raw).every((entry) => {
+    if (entry === "*") return true;
+    try {
+      const url = new URL(entry);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.origin === entry.replace(/\/$/, "");
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** What a PartyKit room reads as well: it has no DATABASE_URL, so loadRoomConfig parses these alone. */
 const ROOM_ENV = {
   WS_MAX_BATCH_SIZE: intOr(10, 1),
@@ -259,6 +316,21 @@ const ROOM_ENV = {
   WS_INBOUND_BURST: intOr(200, 1),
   ROOM_TOKEN_SECRET: z.optional(z.string().check(z.minLength(16, { error: "must be at least 16 characters" }))),
   ROOM_TOKEN_TTL_SECONDS: intOr(300, 10, 86_400),
+  ROOM_METRICS_INTERVAL_MS: intOr(10_000, 100, 3_600_000),
+  ROOM_PUBLISH_TIMEOUT_MS: intOr(2000, 1, 60_000),
+  // The metrics pipeline: rooms send their counters to ClickHouse like the Worker does.
+  BATCH_MAX_SIZE: intOr(100, 1),
+  BATCH_FLUSH_INTERVAL_MS: intOr(1000, 1),
+  ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
+  ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
+  ANALYTICS_MAX_ATTEMPTS: intOr(5, 1, 100),
+  ANALYTICS_RETRY_BASE_MS: intOr(200, 1),
+  ANALYTICS_RETRY_MAX_MS: intOr(30_000, 1),
+  CLICKHOUSE_URL: z.optional(urlWithScheme(["http:", "https:"])),
+  CLICKHOUSE_USER: z._default(z.string(), "default"),
+  CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
+  CLICKHOUSE_DATABASE: z._default(z.string(), "netra"),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: intOr(10_000, 1),
 };
 
 type RoomEnv = z.infer<z.ZodMiniObject<typeof ROOM_ENV>>;
@@ -286,8 +358,35 @@ function roomSections(e: RoomEnv): { websocket: WebSocketBatchingConfig; rooms: 
       inboundRatePerSecond: e.WS_INBOUND_RATE_PER_SECOND,
       inboundBurst: e.WS_INBOUND_BURST,
     },
-    rooms: { tokenSecret: e.ROOM_TOKEN_SECRET, tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS },
+    rooms: { tokenSecret: e.ROOM_TOKEN_SECRET, tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS, metricsIntervalMs: e.ROOM_METRICS_INTERVAL_MS, publishTimeoutMs: e.ROOM_PUBLISH_TIMEOUT_MS },
   };
+}
+
+/** The event pipeline sections a room needs to write room_events (loadConfig builds the same from the same variables). */
+function roomPipelineSections(e: RoomEnv): RoomPipelineConfig {
+  return {
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    },
+    batchProcessor: { maxBatchSize: e.BATCH_MAX_SIZE, flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS },
+    analytics: {
+      maxQueueEvents: e.ANALYTICS_MAX_QUEUE_EVENTS,
+      maxBatchBytes: e.ANALYTICS_MAX_BATCH_BYTES,
+      maxAttempts: e.ANALYTICS_MAX_ATTEMPTS,
+      retryBaseMs: e.ANALYTICS_RETRY_BASE_MS,
+      retryMaxMs: e.ANALYTICS_RETRY_MAX_MS,
+    },
+  };
+}
+
+interface RoomPipelineConfig {
+  clickhouse: ClickHouseConfig;
+  batchProcessor: BatchProcessorConfig;
+  analytics: Pick<AnalyticsConfig, "maxQueueEvents" | "maxBatchBytes" | "maxAttempts" | "retryBaseMs" | "retryMaxMs">;
 }
 
 const EnvSchema = z
@@ -315,16 +414,11 @@ const EnvSchema = z
       z.string().check(z.regex(TABLE_CLASSES_PATTERN, { error: "must be table=user|config|default, comma-separated" })),
       "users=user,agent_states=user,audit_logs=user,api_keys=config",
     ),
-    BATCH_MAX_SIZE: intOr(100, 1),
-    BATCH_FLUSH_INTERVAL_MS: intOr(1000, 1),
-    ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
-    ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
-    ANALYTICS_MAX_ATTEMPTS: intOr(5, 1, 100),
-    ANALYTICS_RETRY_BASE_MS: intOr(200, 1),
-    ANALYTICS_RETRY_MAX_MS: intOr(30_000, 1),
     ANALYTICS_RAW_RETENTION_DAYS: intOr(7, 1, 3650),
     ANALYTICS_MINUTE_ROLLUP_RETENTION_DAYS: intOr(90, 1, 3650),
     ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS: intOr(395, 1, 3650),
+    ANALYTICS_CACHE_SAMPLE_INTERVAL_MS: intOr(60_000, 0, 86_400_000),
+    ANALYTICS_DROP_COUNT_TTL_SECONDS: intOr(2 * 86_400, 120, 90 * 86_400),
     ...ROOM_ENV,
     HEALTH_CHECK_TIMEOUT_MS: intOr(1500, 1, 60_000),
     DATABASE_URL: z.pipe(required, urlWithScheme(["postgres:", "postgresql:"])),
@@ -335,11 +429,6 @@ const EnvSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.optional(z.string()),
     UPSTASH_REQUEST_TIMEOUT_MS: intOr(1000, 1),
     UPSTASH_RETRIES: intOr(1, 0, 10),
-    CLICKHOUSE_URL: z.optional(urlWithScheme(["http:", "https:"])),
-    CLICKHOUSE_USER: z._default(z.string(), "default"),
-    CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
-    CLICKHOUSE_DATABASE: z._default(z.string(), "netra"),
-    CLICKHOUSE_REQUEST_TIMEOUT_MS: intOr(10_000, 1),
     PARTYKIT_HOST: z.optional(partyKitHost),
     API_ADMIN_KEY: z.optional(z.string()),
     INDEX_ADVISOR_APPLY: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "false"),
@@ -358,6 +447,20 @@ const EnvSchema = z
     ALERT_WEBHOOK_RETRIES: intOr(3, 0, 10),
     ALERT_KEY_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: "must be 1-64 of A-Z a-z 0-9 : _ . -" })), "netra:alerts:"),
     DASHBOARD_SESSION_SECRET: z.optional(z.string().check(z.minLength(32, { error: "must be at least 32 characters" }))),
+    API_KEY_CACHE_TTL_MS: intOr(30_000, 0, 3_600_000),
+    RATE_LIMIT_KEY_REQUESTS: intOr(3000, 0),
+    RATE_LIMIT_KEY_WINDOW_SECONDS: intOr(60, 1, 86_400),
+    RATE_LIMIT_IP_REQUESTS: intOr(300, 0),
+    RATE_LIMIT_IP_WINDOW_SECONDS: intOr(60, 1, 86_400),
+    RATE_LIMIT_LOGIN_REQUESTS: intOr(10, 0),
+    RATE_LIMIT_LOGIN_WINDOW_SECONDS: intOr(60, 1, 86_400),
+    RATE_LIMIT_TIMEOUT_MS: intOr(200, 1, 10_000),
+    RATE_LIMIT_PREFIX: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: "must be 1-64 of A-Z a-z 0-9 : _ . -" })), "netra:rl"),
+    CLIENT_IP_HEADER: z._default(z.enum(["cf-connecting-ip", "x-forwarded-for", "x-real-ip"], { error: "must be cf-connecting-ip, x-forwarded-for or x-real-ip" }), "cf-connecting-ip"),
+    CORS_ALLOWED_ORIGINS: z._default(z.string().check(z.refine(isOriginList, { error: "must be * or comma-separated origins (scheme://host[:port])" })), ""),
+    BODY_MAX_BYTES: intOr(1024 * 1024, 1024, 100 * 1024 * 1024),
+    REQUEST_TIMEOUT_MS: intOr(10_000, 1, 600_000),
+    LOG_REQUESTS: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "1"),
   })
   .check(
     z.superRefine((env, ctx) => {
@@ -430,6 +533,21 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
   }
   const e = parsed.data;
   return deepFreeze<Config>({
+    access: {
+      keyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      rateLimit: {
+        perKey: { requests: e.RATE_LIMIT_KEY_REQUESTS, windowSeconds: e.RATE_LIMIT_KEY_WINDOW_SECONDS },
+        perIp: { requests: e.RATE_LIMIT_IP_REQUESTS, windowSeconds: e.RATE_LIMIT_IP_WINDOW_SECONDS },
+        login: { requests: e.RATE_LIMIT_LOGIN_REQUESTS, windowSeconds: e.RATE_LIMIT_LOGIN_WINDOW_SECONDS },
+        timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+        prefix: e.RATE_LIMIT_PREFIX,
+      },
+      clientIpHeader: e.CLIENT_IP_HEADER,
+      corsAllowedOrigins: parseOriginList(e.CORS_ALLOWED_ORIGINS).map((origin) => origin.replace(/\/$/, "")),
+      bodyMaxBytes: e.BODY_MAX_BYTES,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      logRequests: e.LOG_REQUESTS === "1" || e.LOG_REQUESTS === "true",
+    },
     cache: {
       maxEntries: e.CACHE_MAX_ENTRIES,
       defaultTtlSeconds: e.CACHE_DEFAULT_TTL_SECONDS,
@@ -464,6 +582,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
       minuteRollupRetentionDays: e.ANALYTICS_MINUTE_ROLLUP_RETENTION_DAYS,
       hourRollupRetentionDays: e.ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS,
+      cacheSampleIntervalMs: e.ANALYTICS_CACHE_SAMPLE_INTERVAL_MS,
+      dropCountTtlSeconds: e.ANALYTICS_DROP_COUNT_TTL_SECONDS,
     },
     ...roomSections(e),
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
@@ -512,7 +632,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
 }
 
 /** The config sections a PartyKit room uses. */
-export type RoomAppConfig = DeepReadonly<{ websocket: WebSocketBatchingConfig; rooms: RoomsConfig }>;
+export type RoomAppConfig = DeepReadonly<{ websocket: WebSocketBatchingConfig; rooms: RoomsConfig } & RoomPipelineConfig>;
 
 const RoomEnvSchema = z.object(ROOM_ENV).check(
   z.superRefine((env, ctx) => {
@@ -537,7 +657,7 @@ export function loadRoomConfig(env: Readonly<Record<string, unknown>>): RoomAppC
       parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "env"), message: issue.message })),
     );
   }
-  return deepFreeze(roomSections(parsed.data));
+  return deepFreeze({ ...roomSections(parsed.data), ...roomPipelineSections(parsed.data) });
 }
 
 /**

@@ -9,13 +9,18 @@
  * a batch is due (full, or its oldest event older than the flush interval) and, if so,
  * sends it in `ctx.waitUntil`, after the response. Recording never blocks or fails the
  * request: ClickHouse being down only grows (bounded) queues and drop counters.
+ *
+ * The same end-of-request hook samples the isolate's cache counters into cache_events,
+ * at most every ANALYTICS_CACHE_SAMPLE_INTERVAL_MS (functions/analytics.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { EventSink } from "../../shared/analytics/event-sink.ts";
 import { cacheTier, responseBytes, serverTimingDbMs } from "../../shared/analytics/request-events.ts";
-import { analyticsFor, isolateId } from "../analytics.ts";
+import type { CacheStatsSnapshot } from "../../shared/cache/types.ts";
+import { analyticsFor, isolateId, sampleCacheCounters } from "../analytics.ts";
 import { configFor } from "../config.ts";
+import { servicesFor } from "../services.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Requests no route matched share one label instead of one per scanned path. */
@@ -24,6 +29,20 @@ export const UNMATCHED_ROUTE = "(unmatched)";
 export interface MetricsOptions {
   /** Where events go; default: the isolate's sink for the env's config (none without ClickHouse). */
   sinkFor?: (c: Context<AppEnv>) => EventSink | undefined;
+  /**
+   * The cache counters to sample and how often; default: the isolate's tiered cache and
+   * the config's interval when the default sink is used, none otherwise.
+   */
+  cacheStatsFor?: (c: Context<AppEnv>) => { intervalMs: number; read: () => CacheStatsSnapshot } | undefined;
+}
+
+function defaultCacheStats(c: Context<AppEnv>): { intervalMs: number; read: () => CacheStatsSnapshot } | undefined {
+  try {
+    const config = configFor(c.env);
+    return { intervalMs: config.analytics.cacheSampleIntervalMs, read: () => servicesFor(c.env).cache.stats() };
+  } catch {
+    return undefined;
+  }
 }
 
 function defaultSink(c: Context<AppEnv>): EventSink | undefined {
@@ -65,6 +84,7 @@ function flushInBackground(c: Context, sink: EventSink): void {
  */
 export function metrics(options: MetricsOptions = {}): MiddlewareHandler<AppEnv> {
   const sinkFor = options.sinkFor ?? defaultSink;
+  const cacheStatsFor = options.cacheStatsFor ?? (options.sinkFor === undefined ? defaultCacheStats : () => undefined);
   return async (c, next) => {
     const started = performance.now();
     await next();
@@ -86,6 +106,12 @@ export function metrics(options: MetricsOptions = {}): MiddlewareHandler<AppEnv>
       colo: typeof cf?.colo === "string" ? cf.colo : "",
       country: typeof cf?.country === "string" ? cf.country : "",
     });
+    const cacheStats = cacheStatsFor(c);
+    try {
+      if (cacheStats !== undefined) sampleCacheCounters(sink, cacheStats.intervalMs, cacheStats.read);
+    } catch {
+      // Metrics never fail a request; a cache that cannot be built is reported by the routes that use it.
+    }
     if (sink.isDue()) flushInBackground(c, sink);
   };
 }

@@ -81,7 +81,10 @@ export function writeDevVars(cfg: LocalConfig = localConfig()): string {
   const file = join(repoRoot, ".dev.vars");
   const body = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n");
   writeFileSync(file, `# Written by \`npm run services -- up\` for the local stack. Not a secret store.\n${body}\n`);
-  // partykit dev reads .env.local (never `partykit deploy`, which would push .env): the rooms' copy of the secret.
-  writeFileSync(join(repoRoot, ".env.local"), `# Written by \`npm run services -- up\` for partykit dev. Not a secret store.\nROOM_TOKEN_SECRET=${JSON.stringify(LOCAL_ROOM_TOKEN_SECRET)}\n`);
+  // partykit dev reads .env.local (never `partykit deploy`, which would push .env): the rooms' copy of the
+  // secret, and ClickHouse for the rooms' metrics (room_events).
+  const roomVars = ["ROOM_TOKEN_SECRET", "CLICKHOUSE_URL", "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_DATABASE"];
+  const roomBody = roomVars.map((k) => `${k}=${JSON.stringify(vars[k])}`).join("\n");
+  writeFileSync(join(repoRoot, ".env.local"), `# Written by \`npm run services -- up\` for partykit dev. Not a secret store.\n${roomBody}\n`);
   return file;
 }
