@@ -1,0 +1,124 @@
+/** The variables a PartyKit room reads (no DATABASE_URL there), and loadRoomConfig. */
+// zod/mini, not zod: the same validation for ~20 KB of Worker bundle instead of ~450 KB.
+import * as z from "zod/mini";
+import { ConfigError } from "./errors.ts";
+import type { AnalyticsConfig, BatchProcessorConfig, ClickHouseConfig, DeepReadonly, RoomsConfig, WebSocketBatchingConfig } from "./types.ts";
+import { deepFreeze, intOr, normalise, urlWithScheme } from "./validators.ts";
+
+/** What a PartyKit room reads as well: it has no DATABASE_URL, so loadRoomConfig parses these alone. */
+export const ROOM_ENV = {
+  WS_MAX_BATCH_SIZE: intOr(10, 1),
+  WS_MAX_WAIT_MS: intOr(100, 0),
+  WS_PRIORITY_THRESHOLD: intOr(3, 0),
+  WS_ADAPTIVE_MIN_BATCH: intOr(2, 1),
+  WS_ADAPTIVE_MAX_BATCH: intOr(50, 1),
+  WS_MAX_BATCH_BYTES: intOr(64 * 1024, 1024),
+  WS_QUEUE_LIMIT: intOr(1000, 1),
+  WS_MAX_MESSAGE_BYTES: intOr(16 * 1024, 64),
+  WS_INBOUND_RATE_PER_SECOND: intOr(100, 1),
+  WS_INBOUND_BURST: intOr(200, 1),
+  ROOM_TOKEN_SECRET: z.optional(z.string().check(z.minLength(16, { error: "must be at least 16 characters" }))),
+  ROOM_TOKEN_TTL_SECONDS: intOr(300, 10, 86_400),
+  ROOM_METRICS_INTERVAL_MS: intOr(10_000, 100, 3_600_000),
+  ROOM_PUBLISH_TIMEOUT_MS: intOr(2000, 1, 60_000),
+  // The metrics pipeline: rooms send their counters to ClickHouse like the Worker does.
+  BATCH_MAX_SIZE: intOr(100, 1),
+  BATCH_FLUSH_INTERVAL_MS: intOr(1000, 1),
+  ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
+  ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
+  ANALYTICS_MAX_ATTEMPTS: intOr(5, 1, 100),
+  ANALYTICS_RETRY_BASE_MS: intOr(200, 1),
+  ANALYTICS_RETRY_MAX_MS: intOr(30_000, 1),
+  CLICKHOUSE_URL: z.optional(urlWithScheme(["http:", "https:"])),
+  CLICKHOUSE_USER: z._default(z.string(), "default"),
+  CLICKHOUSE_PASSWORD: z._default(z.string(), ""),
+  CLICKHOUSE_DATABASE: z._default(z.string(), "netra"),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: intOr(10_000, 1),
+};
+
+export type RoomEnv = z.infer<z.ZodMiniObject<typeof ROOM_ENV>>;
+
+export function checkRoomEnv(env: RoomEnv, issue: (variable: string, message: string) => void): void {
+  if (env.WS_ADAPTIVE_MIN_BATCH > env.WS_ADAPTIVE_MAX_BATCH) {
+    issue("WS_ADAPTIVE_MIN_BATCH", "must be <= WS_ADAPTIVE_MAX_BATCH");
+  }
+  if (env.WS_MAX_BATCH_SIZE < env.WS_ADAPTIVE_MIN_BATCH || env.WS_MAX_BATCH_SIZE > env.WS_ADAPTIVE_MAX_BATCH) {
+    issue("WS_MAX_BATCH_SIZE", "must lie within WS_ADAPTIVE_MIN_BATCH..WS_ADAPTIVE_MAX_BATCH");
+  }
+}
+
+export function roomSections(e: RoomEnv): { websocket: WebSocketBatchingConfig; rooms: RoomsConfig } {
+  return {
+    websocket: {
+      maxBatchSize: e.WS_MAX_BATCH_SIZE,
+      maxWaitMs: e.WS_MAX_WAIT_MS,
+      priorityThreshold: e.WS_PRIORITY_THRESHOLD,
+      adaptiveMinBatch: e.WS_ADAPTIVE_MIN_BATCH,
+      adaptiveMaxBatch: e.WS_ADAPTIVE_MAX_BATCH,
+      maxBatchBytes: e.WS_MAX_BATCH_BYTES,
+      queueLimit: e.WS_QUEUE_LIMIT,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      inboundRatePerSecond: e.WS_INBOUND_RATE_PER_SECOND,
+      inboundBurst: e.WS_INBOUND_BURST,
+    },
+    rooms: { tokenSecret: e.ROOM_TOKEN_SECRET, tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS, metricsIntervalMs: e.ROOM_METRICS_INTERVAL_MS, publishTimeoutMs: e.ROOM_PUBLISH_TIMEOUT_MS },
+  };
+}
+
+/** The event pipeline sections a room needs to write room_events (loadConfig builds the same from the same variables). */
+export function roomPipelineSections(e: RoomEnv): RoomPipelineConfig {
+  return {
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+      requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    },
+    batchProcessor: { maxBatchSize: e.BATCH_MAX_SIZE, flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS },
+    analytics: {
+      maxQueueEvents: e.ANALYTICS_MAX_QUEUE_EVENTS,
+      maxBatchBytes: e.ANALYTICS_MAX_BATCH_BYTES,
+      maxAttempts: e.ANALYTICS_MAX_ATTEMPTS,
+      retryBaseMs: e.ANALYTICS_RETRY_BASE_MS,
+      retryMaxMs: e.ANALYTICS_RETRY_MAX_MS,
+    },
+  };
+}
+
+export interface RoomPipelineConfig {
+  clickhouse: ClickHouseConfig;
+  batchProcessor: BatchProcessorConfig;
+  analytics: Pick<AnalyticsConfig, "maxQueueEvents" | "maxBatchBytes" | "maxAttempts" | "retryBaseMs" | "retryMaxMs">;
+}
+
+
+/** The config sections a PartyKit room uses. */
+export type RoomAppConfig = DeepReadonly<{ websocket: WebSocketBatchingConfig; rooms: RoomsConfig } & RoomPipelineConfig>;
+
+const RoomEnvSchema = z.object(ROOM_ENV).check(
+  z.superRefine((env, ctx) => {
+    checkRoomEnv(env, (variable, message) => ctx.addIssue({ code: "custom", path: [variable], message, input: env }));
+  }),
+);
+
+/**
+ * The WebSocket batching and room-auth sections alone, for a PartyKit room (its
+ * env has none of the Worker's database or cache settings). Same variables,
+ * defaults and errors as loadConfig.
+ *
+ * @example
+ * loadRoomConfig({ WS_MAX_WAIT_MS: "50" }).websocket.maxWaitMs; // 50
+ */
+export function loadRoomConfig(env: Readonly<Record<string, unknown>>): RoomAppConfig {
+  const { values, issues } = normalise(env, Object.keys(ROOM_ENV));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const parsed = z.safeParse(RoomEnvSchema, values);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "env"), message: issue.message })),
+    );
+  }
+  return deepFreeze({ ...roomSections(parsed.data), ...roomPipelineSections(parsed.data) });
+}
+
