@@ -6,6 +6,7 @@
 import pg from "pg";
 import { localUrls } from "../lib/local-config.ts";
 import { migratePostgres } from "../migrate.ts";
+import { dropDatabase } from "../lib/drop-database.ts";
 
 export interface BenchDatabase {
   url: string;
@@ -47,7 +48,7 @@ export async function createBenchDatabase(users: number): Promise<BenchDatabase>
     },
     async drop() {
       await db.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropDatabase(admin, name);
       await admin.end();
     },
   };

@@ -17,6 +17,7 @@ import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/de
 import { migrateClickHouse, migratePostgres } from "../../scripts/migrate.ts";
 import { connectRoom, type RoomClient, type RoomMessage } from "../../shared/rooms/client.ts";
 import { eventually, host } from "./rooms-helpers.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 const ADMIN_KEY = `e2e-admin-${randomUUID()}`;
 const suffix = randomUUID().replace(/-/g, "").slice(0, 10);
@@ -66,7 +67,7 @@ afterAll(async () => {
   await server?.stop();
   await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` }).catch(() => undefined);
   await ch?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+  if (admin) await dropDatabase(admin, pgName);
   await admin?.end();
 });
 

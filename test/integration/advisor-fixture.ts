@@ -8,6 +8,7 @@ import pg from "pg";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
 import { seedDatabase, type SeedOptions } from "../../scripts/seed.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 export const adminUrl = process.env.DATABASE_URL || localUrls().DATABASE_URL;
 
@@ -59,7 +60,7 @@ export async function createTestDatabase(seed: SeedOptions | undefined, template
     },
     async drop() {
       for (const c of opened) await c.end().catch(() => undefined);
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await admin((c) => dropDatabase(c, name));
     },
   };
 }

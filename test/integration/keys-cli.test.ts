@@ -13,6 +13,7 @@ import { createKeyVerifier } from "../../shared/api/key-verifier.ts";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { runKeys } from "../../scripts/keys.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 const run = promisify(execFile);
 const repoRoot = join(import.meta.dirname, "../..");
@@ -61,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.end();
-  await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (admin) await dropDatabase(admin, name);
   await admin?.end();
 });
 

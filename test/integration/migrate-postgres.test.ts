@@ -9,6 +9,7 @@ import { postgresMigrations } from "../../shared/db/migrations/index.ts";
 import { createExtensionIfPossible } from "../../shared/db/migrations/0002_extensions.ts";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 const adminUrl = process.env.DATABASE_URL || localUrls().DATABASE_URL;
 const database = `netra_test_${randomBytes(6).toString("hex")}`;
@@ -49,7 +50,7 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await dropDatabase(admin, database);
   await admin.end();
 });
 

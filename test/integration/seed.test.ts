@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
 import { seedDatabase, type SeedOptions } from "../../scripts/seed.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 const adminUrl = process.env.DATABASE_URL || localUrls().DATABASE_URL;
 const database = `netra_test_${randomBytes(6).toString("hex")}`;
@@ -49,7 +50,7 @@ afterAll(async () => {
   await db?.end();
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await dropDatabase(admin, database);
   await admin.end();
 });
 

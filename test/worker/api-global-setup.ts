@@ -9,6 +9,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -52,7 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropDatabase(admin, name);
     await admin.end();
   };
 }

@@ -7,6 +7,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { migratePostgres } from "../../scripts/migrate.ts";
+import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migratePostgres(url.toString(), { log: () => undefined });
   project.provide("fuzzDatabaseUrl", url.toString());
   return async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropDatabase(admin, name);
     await admin.end();
   };
 }
