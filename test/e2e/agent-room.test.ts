@@ -75,7 +75,8 @@ describe("agent progress live", () => {
   it("a room client with an API-issued token receives agent.state on create and on update", async () => {
     const user = await api("/v1/users", { method: "POST", body: { email: `agent-${suffix}@example.test`, planTier: "free", role: "member" } });
     expect(user.status).toBe(201);
-    const sessionId = `sess-${suffix}`;
+    // The longest session id the API accepts: its room name (`agent-` + 128) must still get a token.
+    const sessionId = `sess-${suffix}-`.padEnd(128, "x");
     const room = `agent-${sessionId}`;
 
     const events: { data: unknown; seq: number }[] = [];

@@ -1,11 +1,14 @@
 /** POST /v1/rooms/{room}/token: request and response. */
 import { z } from "zod";
 
-/** Room and party names appear in URLs: the same conservative alphabet as session ids. */
+/**
+ * Room and party names appear in URLs: the same conservative alphabet as session ids.
+ * 160, not 128: an agent's room is `agent-<sessionId>` and a session id may be 128 long.
+ */
 const Name = z
   .string()
   .min(1, "must not be empty")
-  .max(128, "must be at most 128 characters")
+  .max(160, "must be at most 160 characters")
   .regex(/^[A-Za-z0-9._:-]+$/, "must use only letters, digits and . _ : -");
 
 export const RoomParams = z.object({ room: Name.meta({ example: "agent-sess_01HZX3" }) });
