@@ -16,6 +16,7 @@ const ADMIN_KEY = `e2e-expiry-${Math.random().toString(36).slice(2)}`;
 const email = `expiry-${Math.random().toString(36).slice(2)}@example.test`;
 let server: DevServer;
 let db: pg.Client;
+let createdId: string | undefined;
 
 beforeAll(async () => {
   server = startWrangler({ ...localConfig(), wrangler: { port: 8812, inspectorPort: 9412 } }, {
@@ -28,6 +29,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The shared database: leave nothing behind (`npm run dev` seeds demo data only into empty tables).
+  if (createdId !== undefined) await db?.query("DELETE FROM audit_logs WHERE resource = $1", [`users/${createdId}`]);
   await db?.query("DELETE FROM users WHERE email = $1", [email]);
   await db?.end();
   await server?.stop();
@@ -48,6 +51,7 @@ describe("L1 entries inside wrangler dev", () => {
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
+    createdId = id;
 
     expect(await get(`/v1/users/${id}`)).toEqual({ status: 200, tier: "miss" });
     expect(await get(`/v1/users/${id}`)).toEqual({ status: 200, tier: "l1" });
