@@ -4,6 +4,7 @@
  * system logs) or empty (log_queries = 0): both become a note, and the parts analysis runs anyway.
  */
 import type { ClickHouseState, LoggedQuery } from "./analyse.ts";
+import { splitTopLevel } from "./sql-shape.ts";
 
 /** One statement per call, rows as objects (the migration runner's ClickHouseExecutor fits). */
 export interface ClickHouseReader {
@@ -11,23 +12,6 @@ export interface ClickHouseReader {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Sorting keys come back as one string: split on top-level commas. */
-function splitKey(key: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let current = "";
-  for (const char of key) {
-    if (char === "(") depth++;
-    if (char === ")") depth--;
-    if (char === "," && depth === 0) {
-      out.push(current.trim());
-      current = "";
-    } else current += char;
-  }
-  if (current.trim() !== "") out.push(current.trim());
-  return out;
-}
 
 export interface ReadOptions {
   /** How far back query_log is read. */
@@ -50,7 +34,7 @@ export async function readClickHouseState(reader: ClickHouseReader, database: st
   const tables = tableRows.map((row) => ({
     name: String(row.name),
     engine: String(row.engine),
-    sortingKey: splitKey(String(row.sorting_key ?? "")),
+    sortingKey: splitTopLevel(String(row.sorting_key ?? "")),
     columns: columns.get(String(row.name)) ?? [],
   }));
   const partRows = await reader.query(

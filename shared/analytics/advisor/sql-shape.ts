@@ -34,8 +34,8 @@ function clause(sql: string, start: RegExp, endPattern: RegExp = CLAUSE_END): st
   return end === null ? rest : rest.slice(0, end.index);
 }
 
-/** Splits on commas outside parentheses. */
-function splitTopLevel(text: string): string[] {
+/** Splits on commas outside parentheses (select lists, sorting keys). */
+export function splitTopLevel(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let current = "";
