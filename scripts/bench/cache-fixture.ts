@@ -4,9 +4,7 @@
  * Redis namespace (derived from the database) starts empty.
  */
 import pg from "pg";
-import { localUrls } from "../lib/local-config.ts";
-import { migratePostgres } from "../migrate.ts";
-import { dropDatabase } from "../lib/drop-database.ts";
+import { createMigratedDatabase } from "../lib/throwaway-database.ts";
 
 export interface BenchDatabase {
   url: string;
@@ -18,15 +16,8 @@ export interface BenchDatabase {
 }
 
 export async function createBenchDatabase(users: number): Promise<BenchDatabase> {
-  const base = process.env.DATABASE_URL ?? localUrls().DATABASE_URL;
-  const name = `netra_bench_cache_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  await migratePostgres(url.toString(), { log: () => undefined });
-  const db = new pg.Client({ connectionString: url.toString() });
+  const database = await createMigratedDatabase("netra_bench_cache");
+  const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO users (email, display_name, plan_tier, role)
@@ -36,7 +27,7 @@ export async function createBenchDatabase(users: number): Promise<BenchDatabase>
   );
   await db.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   return {
-    url: url.toString(),
+    url: database.url,
     userIds: rows.map((r) => r.id),
     async byIdCalls() {
       const result = await db.query<{ calls: string }>(
@@ -48,8 +39,7 @@ export async function createBenchDatabase(users: number): Promise<BenchDatabase>
     },
     async drop() {
       await db.end();
-      await dropDatabase(admin, name);
-      await admin.end();
+      await database.drop();
     },
   };
 }

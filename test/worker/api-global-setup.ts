@@ -5,11 +5,9 @@
  * delays every chunk (a slow Redis we control).
  */
 import { createServer, connect, type Socket } from "node:net";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { localUrls } from "../../scripts/lib/local-config.ts";
-import { migratePostgres } from "../../scripts/migrate.ts";
-import { dropDatabase } from "../../scripts/lib/drop-database.ts";
+import { createMigratedDatabase } from "../../scripts/lib/throwaway-database.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,15 +19,8 @@ declare module "vitest" {
 const SLOW_DELAY_MS = 1500;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const base = process.env.DATABASE_URL ?? localUrls().DATABASE_URL;
-  const name = `netra_test_api_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  await migratePostgres(url.toString(), { log: () => undefined });
-  project.provide("apiDatabaseUrl", url.toString());
+  const database = await createMigratedDatabase("netra_test_api");
+  project.provide("apiDatabaseUrl", database.url);
 
   const upstash = new URL(process.env.UPSTASH_REDIS_REST_URL ?? localUrls().UPSTASH_REDIS_REST_URL);
   const sockets = new Set<Socket>();
@@ -53,7 +44,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
-    await dropDatabase(admin, name);
-    await admin.end();
+    await database.drop();
   };
 }
