@@ -12,7 +12,7 @@
 import * as z from "zod/mini";
 import { alertChannelsSetting, alertRulesSetting, defaultAlertChannels, defaultAlertRules } from "./monitoring/settings.ts";
 import { ConfigError } from "./config/errors.ts";
-import { ROOM_ENV, checkRoomEnv, roomSections } from "./config/room.ts";
+import { ROOM_ENV, checkRoomEnv, roomPipelineSections, roomSections } from "./config/room.ts";
 import type { AppConfig, Config } from "./config/types.ts";
 import { deepFreeze, hostPort, intOr, isOriginList, normalise, parseOriginList, parseTableClasses, partyKitHost, required, TABLE_CLASSES_PATTERN, urlWithScheme } from "./config/validators.ts";
 
@@ -132,6 +132,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
     );
   }
   const e = parsed.data;
+  const pipeline = roomPipelineSections(e);
   return deepFreeze<Config>({
     access: {
       keyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
@@ -172,13 +173,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       analysisCacheSize: e.QUERY_ANALYSIS_CACHE_SIZE,
       tableClasses: parseTableClasses(e.QUERY_TABLE_CLASSES),
     },
-    batchProcessor: { maxBatchSize: e.BATCH_MAX_SIZE, flushIntervalMs: e.BATCH_FLUSH_INTERVAL_MS },
+    // clickhouse, batchProcessor and the analytics queue bounds: the same builder a room uses.
+    ...pipeline,
     analytics: {
-      maxQueueEvents: e.ANALYTICS_MAX_QUEUE_EVENTS,
-      maxBatchBytes: e.ANALYTICS_MAX_BATCH_BYTES,
-      maxAttempts: e.ANALYTICS_MAX_ATTEMPTS,
-      retryBaseMs: e.ANALYTICS_RETRY_BASE_MS,
-      retryMaxMs: e.ANALYTICS_RETRY_MAX_MS,
+      ...pipeline.analytics,
       rawRetentionDays: e.ANALYTICS_RAW_RETENTION_DAYS,
       minuteRollupRetentionDays: e.ANALYTICS_MINUTE_ROLLUP_RETENTION_DAYS,
       hourRollupRetentionDays: e.ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS,
@@ -198,13 +196,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       token: e.UPSTASH_REDIS_REST_TOKEN,
       requestTimeoutMs: e.UPSTASH_REQUEST_TIMEOUT_MS,
       retries: e.UPSTASH_RETRIES,
-    },
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      user: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-      database: e.CLICKHOUSE_DATABASE,
-      requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     },
     partykit: { host: e.PARTYKIT_HOST },
     admin: { apiKey: e.API_ADMIN_KEY },

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { migrateClickHouse, migratePostgres } from "../migrate.ts";
 import { isAlive, livePid, readPid, writePid } from "../services/process.ts";
 import type { Service } from "../services/service.ts";
-import { LOCAL_ROOM_TOKEN_SECRET, stack } from "../services/stack.ts";
+import { LOCAL_ROOM_TOKEN_SECRET, stack, workerVars } from "../services/stack.ts";
 import { offlineEnv, repoRoot, waitForHttp, type DevServer } from "./dev-servers.ts";
 import { localUrls, type LocalConfig } from "./local-config.ts";
 import { buildWorkerSnapshot } from "./worker-snapshot.ts";
@@ -53,19 +53,8 @@ export function faultConfig(stateDir = FAULT_STATE_DIR): LocalConfig {
  * backoff is capped low so dropped events show up within the suite's time.
  */
 export function faultWorkerVars(cfg: LocalConfig): Record<string, string> {
-  const urls = localUrls(cfg);
   return {
-    DATABASE_URL: urls.DATABASE_URL,
-    NEON_LOCAL_ENDPOINT: urls.NEON_LOCAL_ENDPOINT,
-    UPSTASH_REDIS_REST_URL: urls.UPSTASH_REDIS_REST_URL,
-    UPSTASH_REDIS_REST_TOKEN: urls.UPSTASH_REDIS_REST_TOKEN,
-    CLICKHOUSE_URL: urls.CLICKHOUSE_URL,
-    CLICKHOUSE_USER: urls.CLICKHOUSE_USER,
-    CLICKHOUSE_PASSWORD: urls.CLICKHOUSE_PASSWORD,
-    CLICKHOUSE_DATABASE: urls.CLICKHOUSE_DATABASE,
-    PARTYKIT_HOST: urls.PARTYKIT_HOST,
-    API_ADMIN_KEY: FAULT_ADMIN_KEY,
-    ROOM_TOKEN_SECRET: FAULT_ROOM_TOKEN_SECRET,
+    ...workerVars(cfg, { adminKey: FAULT_ADMIN_KEY, roomTokenSecret: FAULT_ROOM_TOKEN_SECRET }),
     STATEMENT_TIMEOUT_MS: "2000",
     DB_CONNECTION_TIMEOUT_MS: "3000",
     CLICKHOUSE_REQUEST_TIMEOUT_MS: "2000",

@@ -62,10 +62,10 @@ export const LOCAL_ADMIN_KEY = "netra-local-admin-key";
 /** Signs room tokens (Worker) and checks them (PartyKit rooms); both read it from their own env file. */
 export const LOCAL_ROOM_TOKEN_SECRET = "netra-local-room-token-secret";
 
-/** Write the env wrangler dev reads (git-ignored), with production's variable names. */
-export function writeDevVars(cfg: LocalConfig = localConfig()): string {
+/** The Worker's env for a stack: its URLs, production's variable names, and the stack's secrets. */
+export function workerVars(cfg: LocalConfig, secrets: { adminKey: string; roomTokenSecret: string }): Record<string, string> {
   const urls = localUrls(cfg);
-  const vars: Record<string, string> = {
+  return {
     DATABASE_URL: urls.DATABASE_URL,
     NEON_LOCAL_ENDPOINT: urls.NEON_LOCAL_ENDPOINT,
     UPSTASH_REDIS_REST_URL: urls.UPSTASH_REDIS_REST_URL,
@@ -75,9 +75,14 @@ export function writeDevVars(cfg: LocalConfig = localConfig()): string {
     CLICKHOUSE_PASSWORD: urls.CLICKHOUSE_PASSWORD,
     CLICKHOUSE_DATABASE: urls.CLICKHOUSE_DATABASE,
     PARTYKIT_HOST: urls.PARTYKIT_HOST,
-    API_ADMIN_KEY: LOCAL_ADMIN_KEY,
-    ROOM_TOKEN_SECRET: LOCAL_ROOM_TOKEN_SECRET,
+    API_ADMIN_KEY: secrets.adminKey,
+    ROOM_TOKEN_SECRET: secrets.roomTokenSecret,
   };
+}
+
+/** Write the env wrangler dev reads (git-ignored), with production's variable names. */
+export function writeDevVars(cfg: LocalConfig = localConfig()): string {
+  const vars = workerVars(cfg, { adminKey: LOCAL_ADMIN_KEY, roomTokenSecret: LOCAL_ROOM_TOKEN_SECRET });
   const file = join(repoRoot, ".dev.vars");
   const body = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n");
   writeFileSync(file, `# Written by \`npm run services -- up\` for the local stack. Not a secret store.\n${body}\n`);
