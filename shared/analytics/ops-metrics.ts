@@ -1,12 +1,14 @@
 /**
  * The ops metrics series (`GET /v1/ops/metrics`): parameters validated and bounded,
- * then answered from the request rollups only (the minute, hour or day rollup), never
- * from raw events.
+ * then answered from the request rollups only (the minute, hour or day rollup: the
+ * all-routes totals, or the per-route rollup when `route` is given), never from raw
+ * events.
  *
  * @example
  * const parsed = parseMetricsQuery({ granularity: "hour", from: "2026-11-01T00:00:00Z" }, Date.now());
  * if (parsed.ok) await metricsSeries(reader, "netra", parsed.query);
  */
+import { requestRollupTable } from "./rollup-views.ts";
 
 export type Granularity = "minute" | "hour" | "day";
 
@@ -84,12 +86,6 @@ export interface ClickHouseReader {
   rows<T>(sql: string, params: Record<string, unknown>): Promise<T[]>;
 }
 
-const SOURCES: Record<Granularity, { table: string; column: string; bucket: string }> = {
-  minute: { table: "request_rollup_minute", column: "minute", bucket: "minute" },
-  hour: { table: "request_rollup_hour", column: "hour", bucket: "hour" },
-  day: { table: "request_rollup_day", column: "day", bucket: "day" },
-};
-
 interface SeriesRow {
   t: string;
   count: string;
@@ -102,17 +98,19 @@ interface SeriesRow {
 
 export async function metricsSeries(reader: ClickHouseReader, database: string, query: MetricsQuery): Promise<MetricsPoint[]> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`invalid ClickHouse database name "${database}"`);
-  const source = SOURCES[query.granularity];
+  // One route: its per-route rollup. Every route: the totals, one latency state per bucket.
+  const table = requestRollupTable(query.granularity, query.route !== undefined);
+  const bucket = query.granularity;
   const routeFilter = query.route === undefined ? "" : " AND route = {route:String}";
   const rows = await reader.rows<SeriesRow>(
-    `SELECT toString(toUnixTimestamp(${source.bucket}) * 1000) AS t,
+    `SELECT toString(toUnixTimestamp(${bucket}) * 1000) AS t,
        sum(requests) AS count, sum(errors) AS errors,
        quantilesTDigestMerge(0.5, 0.95, 0.99)(latency) AS q,
        sum(l1_hits) + sum(l2_hits) + sum(stale_hits) AS hits,
        sum(l1_hits) + sum(l2_hits) + sum(stale_hits) + sum(misses) AS lookups,
        sum(db_ms_sum) AS db
-     FROM ${database}.${source.table}
-     WHERE ${source.column} >= toDateTime({from:UInt32}) AND ${source.column} < toDateTime({to:UInt32})${routeFilter}
+     FROM ${database}.${table}
+     WHERE ${bucket} >= toDateTime({from:UInt32}) AND ${bucket} < toDateTime({to:UInt32})${routeFilter}
      GROUP BY t ORDER BY t`,
     { from: Math.floor(query.from / 1000), to: Math.floor(query.to / 1000), ...(query.route === undefined ? {} : { route: query.route }) },
   );

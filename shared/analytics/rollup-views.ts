@@ -38,8 +38,8 @@ const CACHE_TIERS = `
   countIf(cache_tier = 'miss') AS misses,
   countIf(cache_tier = 'bypass') AS bypass`;
 
-const requestSelect = (bucketExpr: string, bucket: string) => `
-  route, method, ${bucketExpr} AS ${bucket},
+const requestSelect = (bucketExpr: string, bucket: string, keys = "route, method, ") => `
+  ${keys}${bucketExpr} AS ${bucket},
   count() AS requests,
   countIf(status >= 500) AS errors,
   countIf(status >= 400 AND status < 500) AS client_errors,
@@ -80,6 +80,57 @@ export const REQUEST_DAY: RollupView = {
   select: requestSelect("toStartOfDay(ts)", "day"),
   groupBy: "route, method, day",
 };
+
+/**
+ * Added by 0006: every route in one row per bucket, what the all-routes series read
+ * (the ops metrics API, the dashboard, alerts without a route). Merging latency
+ * states is what those queries spend their time on, and this is one state per
+ * bucket instead of one per route and method.
+ */
+export const REQUEST_TOTAL_MINUTE: RollupView = {
+  ...REQUEST_MINUTE,
+  name: "request_total_minute_mv",
+  target: "request_total_minute",
+  select: requestSelect("toStartOfMinute(ts)", "minute", ""),
+  groupBy: "minute",
+  keys: [],
+};
+
+export const REQUEST_TOTAL_HOUR: RollupView = {
+  ...REQUEST_HOUR,
+  name: "request_total_hour_mv",
+  target: "request_total_hour",
+  select: requestSelect("toStartOfHour(ts)", "hour", ""),
+  groupBy: "hour",
+  keys: [],
+};
+
+export const REQUEST_TOTAL_DAY: RollupView = {
+  ...REQUEST_DAY,
+  name: "request_total_day_mv",
+  target: "request_total_day",
+  select: requestSelect("toStartOfDay(ts)", "day", ""),
+  groupBy: "day",
+  keys: [],
+};
+
+export type RequestGrain = "minute" | "hour" | "day";
+
+const REQUEST_ROLLUPS: Record<RequestGrain, { byRoute: RollupView; total: RollupView }> = {
+  minute: { byRoute: REQUEST_MINUTE, total: REQUEST_TOTAL_MINUTE },
+  hour: { byRoute: REQUEST_HOUR, total: REQUEST_TOTAL_HOUR },
+  day: { byRoute: REQUEST_DAY, total: REQUEST_TOTAL_DAY },
+};
+
+/**
+ * The request rollup a read should use: per route when it filters by route, else the
+ * all-routes totals. Both have the same columns but route and method; the bucket
+ * column is named after the grain.
+ */
+export function requestRollupTable(grain: RequestGrain, byRoute: boolean): string {
+  const pair = REQUEST_ROLLUPS[grain];
+  return (byRoute ? pair.byRoute : pair.total).target;
+}
 
 export const QUERY_HOUR: RollupView = {
   name: "query_rollup_hour_mv",
@@ -165,7 +216,10 @@ export const CACHE_HOUR: RollupView = {
   countColumn: "samples",
 };
 
-export const ROLLUP_VIEWS: readonly RollupView[] = [REQUEST_MINUTE, REQUEST_HOUR, REQUEST_DAY, QUERY_HOUR, USER_ACTIVITY_DAY, ROOM_HOUR, CACHE_HOUR];
+export const ROLLUP_VIEWS: readonly RollupView[] = [
+  REQUEST_MINUTE, REQUEST_HOUR, REQUEST_DAY, REQUEST_TOTAL_MINUTE, REQUEST_TOTAL_HOUR, REQUEST_TOTAL_DAY,
+  QUERY_HOUR, USER_ACTIVITY_DAY, ROOM_HOUR, CACHE_HOUR,
+];
 
 /** The aggregation as a SELECT over the raw table, optionally restricted (backfill, checks). */
 export function rollupSelect(view: RollupView, database: string, where?: string): string {

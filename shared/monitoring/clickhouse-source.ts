@@ -1,8 +1,9 @@
 /**
  * Metric values from ClickHouse, read from the rollups written by the metrics
  * pipeline (shared/analytics/migrations/0003_rollups.ts):
- * - request metrics (rate, errors, latency quantiles, cache hit ratio) from
- *   request_rollup_minute, or request_rollup_hour for hour-wide buckets;
+ * - request metrics (rate, errors, latency quantiles, cache hit ratio) from the
+ *   minute request rollup, or the hourly one for hour-wide buckets: the all-routes
+ *   totals (request_total_*) unless the rule names a route (request_rollup_*);
  * - slow queries from query_rollup_hour for hour-wide buckets;
  * - WebSocket drops and queue wait from room_rollup_hour for hour-wide buckets.
  * Query and room rollups exist only per hour, so windows shorter than an hour
@@ -15,6 +16,7 @@
  * const source = clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
  * await source.sample({ metric: "latency_p95_ms", from, to });
  */
+import { requestRollupTable } from "../analytics/rollup-views.ts";
 import type { MetricName, MetricPoint, MetricQuery, MetricSample, MetricSource } from "./metrics.ts";
 
 /** The one thing the source needs from ClickHouse: rows of a parameterised SELECT. */
@@ -34,17 +36,28 @@ export function clickHouseReader(client: {
   };
 }
 
-interface Family {
-  /** Table and bucket column per grain. */
-  minute: { table: string; bucket: string; timeFilter: "bucket" | "ts" };
-  hour: { table: string; bucket: string; timeFilter: "bucket" | "ts" };
-  routeColumn: string | undefined;
+interface Grain {
+  table: string;
+  bucket: string;
+  timeFilter: "bucket" | "ts";
 }
 
+interface Family {
+  /** Table and bucket column per grain. */
+  minute: Grain;
+  hour: Grain;
+  /** Set when the family can be filtered by route. */
+  routeColumn: string | undefined;
+  /** The table a query for one route reads instead (the family's own tables hold every route). */
+  byRoute?: { minute: Grain; hour: Grain };
+}
+
+const requestGrain = (grain: "minute" | "hour", byRoute: boolean): Grain => ({ table: requestRollupTable(grain, byRoute), bucket: grain, timeFilter: "bucket" });
 const REQUESTS: Family = {
-  minute: { table: "request_rollup_minute", bucket: "minute", timeFilter: "bucket" },
-  hour: { table: "request_rollup_hour", bucket: "hour", timeFilter: "bucket" },
+  minute: requestGrain("minute", false),
+  hour: requestGrain("hour", false),
   routeColumn: "route",
+  byRoute: { minute: requestGrain("minute", true), hour: requestGrain("hour", true) },
 };
 const QUERIES: Family = {
   minute: { table: "query_events", bucket: "ts", timeFilter: "ts" },
@@ -125,11 +138,12 @@ export function clickHouseMetricSource(reader: ClickHouseReader, database: strin
     const sql = METRIC_SQL[query.metric];
     if (sql === undefined) return undefined;
     const grain = grainFor(stepSeconds ?? (query.to.getTime() - query.from.getTime()) / 1000, query.from, query.to);
-    const table = sql.family[grain];
+    const oneRoute = query.route !== undefined && sql.family.routeColumn !== undefined;
+    const table = oneRoute ? (sql.family.byRoute ?? sql.family)[grain] : sql.family[grain];
     const expr = sql[grain];
     const time = table.timeFilter === "bucket" ? table.bucket : "ts";
     const where = [`${time} >= toDateTime64({from:Int64} / 1000, 3)`, `${time} < toDateTime64({to:Int64} / 1000, 3)`];
-    if (query.route !== undefined && sql.family.routeColumn !== undefined) where.push(`${sql.family.routeColumn} = {route:String}`);
+    if (oneRoute) where.push(`${sql.family.routeColumn} = {route:String}`);
     const bucket = stepSeconds === undefined ? "" : `toUnixTimestamp(toStartOfInterval(${table.bucket}, INTERVAL {step:UInt32} SECOND)) * 1000 AS t, `;
     const text = `SELECT ${bucket}${expr.value} AS value, ${expr.samples} AS samples
 FROM ${db}.${table.table}

@@ -8,6 +8,7 @@
  * @example
  * const data = await dashboardSeries(clickHouseReader(client), "netra", rangeWindow("6h", Date.now()));
  */
+import { requestRollupTable } from "../analytics/rollup-views.ts";
 import type { ClickHouseReader } from "./clickhouse-source.ts";
 
 export const RANGES = {
@@ -75,7 +76,9 @@ export async function dashboardSeries(reader: ClickHouseReader, database: string
   const range = (column: string) => `${column} >= toDateTime64({from:Int64} / 1000, 3) AND ${column} < toDateTime64({to:Int64} / 1000, 3)`;
   const bucket = (column: string) => `toUnixTimestamp(toStartOfInterval(${column}, INTERVAL {step:UInt32} SECOND)) AS t`;
 
-  const requestTable = hourly ? { table: "request_rollup_hour", col: "hour" } : { table: "request_rollup_minute", col: "minute" };
+  // Every route at once: the all-routes totals (one latency state per bucket).
+  const requestGrain = hourly ? "hour" : "minute";
+  const requestTable = { table: requestRollupTable(requestGrain, false), col: requestGrain };
   const requestsSql = `SELECT ${bucket(requestTable.col)}, sum(requests) AS n, sum(errors) AS e,
   quantilesTDigestMerge(0.5, 0.95, 0.99)(latency) AS q,
   sum(l1_hits) AS l1, sum(l2_hits) AS l2, sum(stale_hits) AS st, sum(misses) AS mi

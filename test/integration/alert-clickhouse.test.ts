@@ -11,6 +11,7 @@ import { migrateClickHouse } from "../../scripts/migrate.ts";
 import { clickHouseMetricSource, clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import type { MetricSource } from "../../shared/monitoring/metrics.ts";
 import { dashboardSeries, rangeWindow } from "../../shared/monitoring/dashboard-series.ts";
+import { metricsSeries, parseMetricsQuery, type Granularity, type MetricsPoint } from "../../shared/analytics/ops-metrics.ts";
 
 const url = process.env.CLICKHOUSE_URL ?? localUrls().CLICKHOUSE_URL;
 const database = `netra_test_alerts_${randomBytes(5).toString("hex")}`;
@@ -132,5 +133,39 @@ describe("dashboard series over the same rollups", () => {
     expect(data.requests.count[i]).toBe(3000);
     expect(data.queries.slow[i]).toBe(12);
     expect(data.websocket.dropRate[i]).toBeCloseTo(20 / 1020, 10);
+  });
+});
+
+describe("ops metrics series (GET /v1/ops/metrics) over the same rollups", () => {
+  const query = (granularity: Granularity, route?: string) => {
+    const parsed = parseMetricsQuery({ granularity, from: String(base), to: String(base + HOUR), ...(route === undefined ? {} : { route }) }, base + HOUR);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return parsed.query;
+  };
+
+  it.each(["minute", "hour", "day"] as const)("answers every route from the totals and one route from the per-route rollup (%s)", async (granularity) => {
+    const reader = clickHouseReader(client);
+    const all = await metricsSeries(reader, database, query(granularity));
+    const users = await metricsSeries(reader, database, query(granularity, "/v1/users/:id"));
+    const audit = await metricsSeries(reader, database, query(granularity, "/v1/audit-logs"));
+    const sum = (points: MetricsPoint[], key: "count" | "errors") => points.reduce((n, p) => n + p[key], 0);
+    expect(sum(all, "count")).toBe(3000);
+    expect(sum(users, "count")).toBe(1000);
+    expect(sum(audit, "count")).toBe(2000);
+    expect(sum(all, "errors")).toBe(150);
+    expect(sum(users, "errors") + sum(audit, "errors")).toBe(150);
+    if (granularity === "minute") expect(all.map((p) => p.count)).toEqual([600, 600, 600, 600, 600]);
+    // Durations are 1..100 ms evenly over every route: the all-routes median is near 50.5.
+    const merged = all.find((p) => p.count > 0)!;
+    if (granularity !== "minute") expect(Math.abs(merged.p50! - 50.5)).toBeLessThanOrEqual(2.5);
+    expect(merged.hitRatio).toBeCloseTo(0.8 / 0.9, 3);
+  });
+
+  it("reads no per-route rows for an all-routes series: the totals answer alone", async () => {
+    // Rows only in the per-route rollup would show in a per-route series but never in the all-routes one.
+    await client.command({ query: `INSERT INTO ${database}.request_rollup_hour (route, method, hour, requests) VALUES ('/ghost', 'GET', toDateTime(${base / 1000}), 7)` });
+    const reader = clickHouseReader(client);
+    expect((await metricsSeries(reader, database, query("hour", "/ghost"))).map((p) => p.count)).toEqual([7]);
+    expect((await metricsSeries(reader, database, query("hour"))).map((p) => p.count)).toEqual([3000]);
   });
 });

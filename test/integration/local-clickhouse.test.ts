@@ -241,6 +241,24 @@ describe("query parameters and settings", () => {
     expect(await rows(db, "SELECT currentDatabase() AS db")).toEqual([{ db: DB }]);
   });
 
+  it("gives each request exactly its own settings and database, whatever the request before it sent", async () => {
+    const probe = "SELECT currentDatabase() AS db, toString(getSetting('max_threads')) AS threads, toString(getSetting('max_block_size')) AS block";
+    type Probe = { db: string; threads: string; block: string };
+    const [baseline] = await rows<Probe>(admin, probe);
+    const steps: [ClickHouseClient, Record<string, number>, Partial<Probe>][] = [
+      [admin, { max_threads: 1 }, { db: "default", threads: "1", block: baseline!.block }],
+      [admin, { max_threads: 1 }, { db: "default", threads: "1", block: baseline!.block }],
+      [db, { max_threads: 1, max_block_size: 1000 }, { db: DB, threads: "1", block: "1000" }],
+      [admin, { max_block_size: 1000 }, { db: "default", threads: baseline!.threads, block: "1000" }],
+      [db, {}, { db: DB, threads: baseline!.threads, block: baseline!.block }],
+      [admin, { max_threads: 2 }, { db: "default", threads: "2", block: baseline!.block }],
+      [admin, {}, baseline!],
+    ];
+    for (const [client, clickhouse_settings, expected] of steps) {
+      expect(await rows<Probe>(client, probe, { clickhouse_settings })).toEqual([expected]);
+    }
+  });
+
   it("applies clickhouse_settings to one query: 64-bit integers quoted only when asked", async () => {
     const query = "SELECT toUInt64('18446744073709551615') AS big";
     expect(await rows(admin, query, { clickhouse_settings: { output_format_json_quote_64bit_integers: 1 } })).toEqual([

@@ -4,10 +4,15 @@
  * clobber each other), so every request runs through one queue.
  *
  * A request's database, settings and `param_` values are session state in chdb
- * (`USE`, `SET`); they are applied before the query and undone after it, so
- * nothing leaks into the next request, as nothing outlives a request on a real
- * server without `session_id`. A request whose own statement is SET or USE runs
- * on a throwaway connection to the same data directory for the same reason.
+ * (`USE`, `SET`). Before each query the session is brought to exactly that
+ * request's state (its settings, every other setting at the baseline, its
+ * database or `default`), so nothing leaks into the next request, as nothing
+ * outlives a request on a real server without `session_id`. The engine tracks
+ * the state it left behind and changes only the difference: a client that sends
+ * the same settings with every request (as @clickhouse/client-web does) costs
+ * no extra round trip into the engine. A request whose own statement is SET or
+ * USE runs on a throwaway connection to the same data directory for the same
+ * reason.
  */
 import { drainPending, Session } from "chdb";
 import { ClickHouseHttpError } from "./errors.ts";
@@ -38,10 +43,11 @@ export interface EngineResult {
 const SERVER_DEFAULTS = "SET implicit_select = 0";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-interface Applied {
-  database: boolean;
-  settings: string[];
-  params: boolean;
+/** What the shared session holds now, beyond chdb's start-up state. */
+interface SessionState {
+  database: string;
+  /** Settings this engine has SET, by name: the value the session holds. */
+  settings: Map<string, string>;
 }
 
 export class ChdbEngine {
@@ -51,6 +57,7 @@ export class ChdbEngine {
   readonly #session: Session;
   /** Settings chdb starts with changed from their defaults: what a reset restores. */
   readonly #baseline: ReadonlyMap<string, string>;
+  readonly #state: SessionState = { database: "default", settings: new Map() };
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -78,7 +85,11 @@ export class ChdbEngine {
   run(query: EngineQuery): Promise<EngineResult> {
     if (this.#closed) return Promise.reject(new Error("the ClickHouse engine is closed"));
     const result = this.#tail.then(() => (query.changesSession ? this.#executeAside(query) : this.#execute(query)));
-    this.#tail = result.catch(() => undefined);
+    const leftParams = !query.changesSession && query.params.size > 0;
+    this.#tail = result.then(
+      () => (leftParams ? this.#clearParamsSoon() : undefined),
+      () => (leftParams ? this.#clearParamsSoon() : undefined),
+    );
     return result;
   }
 
@@ -92,69 +103,94 @@ export class ChdbEngine {
   }
 
   async #execute(query: EngineQuery): Promise<EngineResult> {
-    const before = query.isInsert ? await insertedCounters(this.#session) : undefined;
-    const applied: Applied = { database: false, settings: [], params: false };
-    let result: EngineResult;
-    try {
-      result = await runOn(this.#session, query, applied);
-    } finally {
-      await this.#restore(applied);
-    }
+    const session = this.#session;
+    const before = query.isInsert ? await insertedCounters(session) : undefined;
+    await this.#enter(query);
+    const result = await runSql(session, query);
     if (before !== undefined) {
-      const after = await insertedCounters(this.#session);
+      const after = await insertedCounters(session);
       result.writtenRows = after.rows - before.rows;
       result.writtenBytes = after.bytes - before.bytes;
     }
     return result;
   }
 
+  /**
+   * SQL cannot unset a query parameter, but chdb clears all of a connection's
+   * parameters when a parameterised call returns. The call is synchronous, so it
+   * runs on the next turn, after the reply has been written, and before the next
+   * request (it is part of the queue).
+   */
+  #clearParamsSoon(): Promise<void> {
+    return new Promise((resolve) => {
+      setImmediate(() => {
+        clearParams(this.#session);
+        resolve();
+      });
+    });
+  }
+
   async #executeAside(query: EngineQuery): Promise<EngineResult> {
     const aside = new Session(this.#dataDir);
     try {
       await aside.queryAsync(SERVER_DEFAULTS);
-      return await runOn(aside, query, { database: false, settings: [], params: false });
+      if (query.database !== undefined) await aside.queryAsync(`USE ${quoteIdentifier(query.database)}`);
+      const assignments = [...settingAssignments(query.settings), ...paramAssignments(query.params)];
+      if (assignments.length > 0) await aside.queryAsync(`SET ${assignments.join(", ")}`);
+      return await runSql(aside, query);
     } finally {
       aside.close();
     }
   }
 
-  /** Undo a request's session state. A failure here would taint later requests, so it is loud. */
-  async #restore(applied: Applied): Promise<void> {
+  /**
+   * Bring the shared session to the request's database, settings and parameters,
+   * changing only what differs from the state the last request left.
+   */
+  async #enter(query: EngineQuery): Promise<void> {
     const session = this.#session;
-    try {
-      if (applied.database) await session.queryAsync("USE default");
-      if (applied.settings.length > 0) {
-        const resets = applied.settings.map((name) => {
-          const baseline = this.#baseline.get(name);
-          return `${name} = ${baseline === undefined ? "DEFAULT" : quoteString(baseline)}`;
-        });
-        await session.queryAsync(`SET ${resets.join(", ")}`);
-      }
-      // SQL cannot unset a query parameter, but chdb clears all of a connection's
-      // parameters when a parameterised call returns.
-      if (applied.params) session.queryBind("SELECT 1", { netra_reset: 0 }, "Null");
-    } catch (error) {
-      console.error("clickhouse endpoint: could not restore the session after a request:", error);
+    const state = this.#state;
+    const database = query.database ?? "default";
+    if (database !== state.database) {
+      await session.queryAsync(`USE ${quoteIdentifier(database)}`);
+      state.database = database;
     }
+    const changed = [...query.settings].filter(([name, value]) => state.settings.get(name) !== value);
+    const reset = [...state.settings.keys()].filter((name) => !query.settings.has(name));
+    const assignments = [
+      ...settingAssignments(new Map(changed)),
+      ...reset.map((name) => {
+        const baseline = this.#baseline.get(name);
+        return `${name} = ${baseline === undefined ? "DEFAULT" : quoteString(baseline)}`;
+      }),
+      ...paramAssignments(query.params),
+    ];
+    if (assignments.length === 0) return;
+    // A SET is checked as a whole before it applies, so a failed one changed no setting.
+    await session.queryAsync(`SET ${assignments.join(", ")}`);
+    for (const name of reset) state.settings.delete(name);
+    for (const [name, value] of changed) state.settings.set(name, value);
   }
 }
 
-/** Apply the request's database, settings and parameters to `session`, then run its SQL. */
-async function runOn(session: Session, query: EngineQuery, applied: Applied): Promise<EngineResult> {
-  if (query.database !== undefined) {
-    await session.queryAsync(`USE ${quoteIdentifier(query.database)}`);
-    applied.database = true;
+function settingAssignments(settings: ReadonlyMap<string, string>): string[] {
+  return [...settings].map(([name, value]) => `${settingName(name)} = ${quoteString(value)}`);
+}
+
+function paramAssignments(params: ReadonlyMap<string, string>): string[] {
+  return [...params].map(([name, value]) => `param_${paramName(name)} = ${quoteString(value)}`);
+}
+
+function clearParams(session: Session): void {
+  try {
+    session.queryBind("SELECT 1", { netra_reset: 0 }, "Null");
+  } catch (error) {
+    // A parameter left behind would answer a later request's unbound {name}: loud.
+    console.error("clickhouse endpoint: could not clear query parameters after a request:", error);
   }
-  const assignments = [
-    ...[...query.settings].map(([name, value]) => `${settingName(name)} = ${quoteString(value)}`),
-    ...[...query.params].map(([name, value]) => `param_${paramName(name)} = ${quoteString(value)}`),
-  ];
-  if (assignments.length > 0) {
-    applied.params = query.params.size > 0;
-    // A SET is checked as a whole before it applies, so a failed one changed no setting.
-    await session.queryAsync(`SET ${assignments.join(", ")}`);
-    applied.settings = [...query.settings.keys()];
-  }
+}
+
+async function runSql(session: Session, query: EngineQuery): Promise<EngineResult> {
   const result = await session.queryAsync(query.sql, { format: query.format });
   return {
     bytes: result.bytes(),

@@ -5,5 +5,6 @@ import { eventTables } from "./0002_event_tables.ts";
 import { rollups } from "./0003_rollups.ts";
 import { indexAdvisorRunEvents } from "./0004_index_advisor_runs.ts";
 import { requestRollupDay } from "./0005_request_rollup_day.ts";
+import { requestTotals } from "./0006_request_totals.ts";
 
-export const clickHouseMigrations: readonly Migration[] = [requestEvents, eventTables, rollups, indexAdvisorRunEvents, requestRollupDay];
+export const clickHouseMigrations: readonly Migration[] = [requestEvents, eventTables, rollups, indexAdvisorRunEvents, requestRollupDay, requestTotals];

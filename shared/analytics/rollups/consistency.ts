@@ -37,7 +37,8 @@ export async function checkView(
   window: { from: number; to: number },
   maxReported = 20,
 ): Promise<CheckReport> {
-  const keyExpr = `concat(${view.keys.map((k) => `toString(${k})`).join(", ' ', ")})`;
+  // A view without keys (the all-routes totals) is compared per window as a whole.
+  const keyExpr = view.keys.length === 0 ? "'*'" : `concat(${view.keys.map((k) => `toString(${k})`).join(", ' ', ")})`;
   const rawWhere = [`ts >= ${ms64(window.from)}`, `ts < ${ms64(window.to)}`, ...(view.where ? [`(${view.where})`] : [])].join(" AND ");
   const rollupWhere = `${view.bucket} >= toDateTime(${Math.trunc(window.from / 1000)}) AND ${view.bucket} < toDateTime(${Math.trunc(window.to / 1000)})`;
   const rows = await runner.query<{ key: string; raw: string; rollup: string }>(
