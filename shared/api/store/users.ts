@@ -1,9 +1,9 @@
 /**
- * Users over the query optimizer: reads through the tiered cache, writes in a
- * transaction that also appends the audit record (tables written are invalidated
- * by the optimizer once it commits).
+ * Users over the query optimizer: reads through the tiered cache; each write is one
+ * statement that also appends the audit record (tables written are invalidated by
+ * the optimizer once it commits).
  */
-import type { QueryOptimizer, ReadContext, TransactionClient } from "../../db/query-types.ts";
+import type { QueryOptimizer, ReadContext } from "../../db/query-types.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { conflict, notFound } from "../errors.ts";
 import { ID_PATTERN } from "../schemas/common.ts";
@@ -37,13 +37,21 @@ export interface NewUser {
 
 const emailTaken = () => conflict("email_taken", "a user with this email already exists (emails are case-insensitive)");
 
-async function audit(tx: TransactionClient, userId: string, action: string, actor: string, metadata: Record<string, unknown>): Promise<void> {
-  await tx.query("INSERT INTO audit_logs (user_id, action, resource, metadata) VALUES ($1, $2, $3, $4::jsonb)", [
-    userId,
-    action,
-    `users/${userId}`,
-    JSON.stringify({ actor, ...metadata }),
-  ]);
+/**
+ * A users write and its audit record as one statement: the data-modifying CTE runs
+ * both atomically in one HTTP round trip, where a transaction over the WebSocket
+ * Pool would open a connection and authenticate on every request (a Worker cannot
+ * keep one). `write` is an UPDATE or INSERT into users ... RETURNING ${COLUMNS};
+ * its `$n` parameters come first, then the audit action and metadata.
+ */
+function withAudit(write: string, writeParams: readonly unknown[], action: string, metadata: Record<string, unknown>): { sql: string; params: unknown[] } {
+  const n = writeParams.length;
+  return {
+    sql: `WITH written AS (${write}),
+  audited AS (INSERT INTO audit_logs (user_id, action, resource, metadata) SELECT id::bigint, $${n + 1}, 'users/' || id, $${n + 2}::jsonb FROM written)
+SELECT * FROM written`,
+    params: [...writeParams, action, JSON.stringify(metadata)],
+  };
 }
 
 export function userStore(db: QueryOptimizer) {
@@ -83,20 +91,14 @@ export function userStore(db: QueryOptimizer) {
 
     async create(user: NewUser, actor: string, ctx?: ReadContext): Promise<Served<User>> {
       const started = performance.now();
-      const created = await translateViolations(
-        () =>
-          db.transaction(async (tx) => {
-            const { rows } = await tx.query<Row>(
-              `INSERT INTO users (email, display_name, plan_tier, role) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-              [user.email, user.displayName ?? null, user.planTier, user.role],
-            );
-            const row = toUser(rows[0]!);
-            await audit(tx, row.id, "user.created", actor, {});
-            return row;
-          }, ctx),
-        { unique: emailTaken },
+      const { sql, params } = withAudit(
+        `INSERT INTO users (email, display_name, plan_tier, role) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [user.email, user.displayName ?? null, user.planTier, user.role],
+        "user.created",
+        { actor },
       );
-      return { value: created, tier: "bypass", dbMs: performance.now() - started };
+      const result = await translateViolations(() => db.write<Row>(sql, params, {}, ctx), { unique: emailTaken });
+      return { value: toUser(result.rows[0]!), tier: "bypass", dbMs: performance.now() - started };
     },
 
     async update(id: string, changes: UpdateUserBody, actor: string, ctx?: ReadContext): Promise<Served<User>> {
@@ -106,21 +108,18 @@ export function userStore(db: QueryOptimizer) {
       if (changes.displayName !== undefined) set.push(`display_name = ${params.add(changes.displayName)}`);
       if (changes.planTier !== undefined) set.push(`plan_tier = ${params.add(changes.planTier)}`);
       if (changes.role !== undefined) set.push(`role = ${params.add(changes.role)}`);
-      const sql = `UPDATE users SET ${set.join(", ")} WHERE id = ${params.add(id)} RETURNING ${COLUMNS}`;
-      const started = performance.now();
-      const updated = await translateViolations(
-        () =>
-          db.transaction(async (tx) => {
-            const { rows } = await tx.query<Row>(sql, params.values);
-            if (rows[0] === undefined) return undefined;
-            const row = toUser(rows[0]);
-            await audit(tx, row.id, "user.updated", actor, { fields: Object.keys(changes).filter((k) => changes[k as keyof UpdateUserBody] !== undefined) });
-            return row;
-          }, ctx),
-        { unique: emailTaken },
+      const fields = Object.keys(changes).filter((k) => changes[k as keyof UpdateUserBody] !== undefined);
+      const { sql, params: values } = withAudit(
+        `UPDATE users SET ${set.join(", ")} WHERE id = ${params.add(id)} RETURNING ${COLUMNS}`,
+        params.values,
+        "user.updated",
+        { actor, fields },
       );
-      if (updated === undefined) throw notFound(`user ${id}`);
-      return { value: updated, tier: "bypass", dbMs: performance.now() - started };
+      const started = performance.now();
+      const result = await translateViolations(() => db.write<Row>(sql, values, {}, ctx), { unique: emailTaken });
+      const row = result.rows[0];
+      if (row === undefined) throw notFound(`user ${id}`);
+      return { value: toUser(row), tier: "bypass", dbMs: performance.now() - started };
     },
   };
 }
