@@ -5,14 +5,24 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 
+export interface InsertOptions {
+  /**
+   * The same for a resend of the same rows: ClickHouse then stores them once
+   * (insert_deduplication_token; the raw tables and rollups keep a deduplication window).
+   */
+  dedupToken?: string;
+}
+
 export interface ClickHouseWriter {
   /** Inserts all rows as one JSONEachRow request; rejects when ClickHouse did not take them. */
-  insert(table: string, rows: readonly object[]): Promise<void>;
+  insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
 }
 
 /**
  * A writer over @clickhouse/client-web. `async_insert` stays off: the batch processor
  * already makes the batches, and a synchronous insert is what tells it a batch is stored.
+ * A token is needed for deduplication, not just the same rows: every raw table fills
+ * `inserted_at` on the server, so a resent block never hashes the same.
  *
  * @example
  * const writer = clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database);
@@ -20,8 +30,13 @@ export interface ClickHouseWriter {
  */
 export function clickHouseWriter(client: Pick<ClickHouseClient, "insert">, database: string): ClickHouseWriter {
   return {
-    async insert(table, rows) {
-      await client.insert({ table: `${database}.${table}`, values: rows as object[], format: "JSONEachRow" });
+    async insert(table, rows, options) {
+      await client.insert({
+        table: `${database}.${table}`,
+        values: rows as object[],
+        format: "JSONEachRow",
+        ...(options?.dedupToken === undefined ? {} : { clickhouse_settings: { insert_deduplication_token: options.dedupToken } }),
+      });
     },
   };
 }

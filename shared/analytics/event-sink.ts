@@ -81,7 +81,8 @@ export function createEventSink(options: EventSinkOptions): EventSink {
       // Fresh events are worth more than old ones to a dashboard when ClickHouse is away for long.
       overflow: "drop-oldest",
       sizeOf: estimateRowBytes,
-      sink: (rows) => options.writer.insert(table, rows),
+      // A retry resends the same batch under the same id: stored once even if the first send landed.
+      sink: (rows, info) => options.writer.insert(table, rows, { dedupToken: info.id }),
       onDeadLetter: (rows, error) => options.onDropped?.(table, rows.length, error),
       retry: { maxAttempts: analytics.maxAttempts, baseDelayMs: analytics.retryBaseMs, maxDelayMs: analytics.retryMaxMs },
       maxConcurrentFlushes: options.maxConcurrentFlushes ?? 1,

@@ -30,7 +30,7 @@ export interface BatchProcessorOptions<T> {
   /** Estimated size of an item; default 0 (byte budgets then never trigger). */
   sizeOf?: (item: T) => number;
   /** Sends one batch; rejecting means the whole batch failed and will be retried. */
-  sink: (batch: readonly T[]) => Promise<void>;
+  sink: (batch: readonly T[], info: BatchInfo) => Promise<void>;
   /** Receives items whose attempts ran out, with the last error. */
   onDeadLetter?: (items: readonly T[], error: unknown) => void | Promise<void>;
   retry?: RetryPolicy;
@@ -41,6 +41,16 @@ export interface BatchProcessorOptions<T> {
   random?: () => number;
   /** Used only by drain()/close() to wait out a backoff; default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /** A new batch's id; default crypto.randomUUID(). */
+  newBatchId?: () => string;
+}
+
+/** Which batch a sink call sends. */
+export interface BatchInfo {
+  /** The same on every retry of the batch (with the same items), new for every other batch. */
+  id: string;
+  /** 1 on the first send, 2 on the first retry, and so on. */
+  attempt: number;
 }
 
 export interface BatchProcessorStats {

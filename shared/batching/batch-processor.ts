@@ -13,6 +13,10 @@
  * Guarantees:
  * - A failed batch goes back to the head of the queue in its original order; each item
  *   is sent at most `retry.maxAttempts` times, then handed to `onDeadLetter` with the error.
+ * - A retried batch is sent again as exactly the same batch with the same `BatchInfo.id`
+ *   (items queued meanwhile wait for the next one), so a sink can make a retry of a send
+ *   that landed after all (a timeout after the server stored it) a no-op: ClickHouse's
+ *   insert_deduplication_token. Only the overflow policy can shrink a retried batch.
  * - Items are removed from the queue before the sink is called, so concurrent flushes
  *   never send the same item twice.
  * - Memory is bounded by `maxQueueItems` (and `maxQueueBytes`): past it the overflow
@@ -33,6 +37,8 @@ interface Entry<T> {
   bytes: number;
   enqueuedAt: number;
   attempts: number;
+  /** Set once the item was in a failed batch: the id that batch is retried under. */
+  batchId?: string;
 }
 
 type Mode = "due" | "all" | "drain";
@@ -168,39 +174,47 @@ export class BatchProcessor<T> {
     }
   }
 
-  #take(): Entry<T>[] {
+  /** The next batch: a failed batch again as it was (failed batches sit at the head), else fresh items up to the budgets. */
+  #take(): { id: string; entries: Entry<T>[] } {
+    const retrying = this.#queue[0]?.batchId;
     const maxBytes = this.#options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
     let count = 0;
     let bytes = 0;
-    while (count < this.#queue.length && count < this.#options.maxBatchSize) {
+    while (count < this.#queue.length) {
       const next = this.#queue[count]!;
-      if (count > 0 && bytes + next.bytes > maxBytes) break;
+      if (next.batchId !== retrying) break;
+      if (retrying === undefined && (count >= this.#options.maxBatchSize || (count > 0 && bytes + next.bytes > maxBytes))) break;
       bytes += next.bytes;
       count++;
     }
     this.#queuedBytes -= bytes;
-    return this.#queue.splice(0, count);
+    return { id: retrying ?? (this.#options.newBatchId ?? defaultBatchId)(), entries: this.#queue.splice(0, count) };
   }
 
   /** Returns false when the batch failed (the caller stops: the backoff now applies). */
-  async #send(batch: Entry<T>[]): Promise<boolean> {
+  async #send({ id, entries: batch }: { id: string; entries: Entry<T>[] }): Promise<boolean> {
     for (const entry of batch) entry.attempts++;
     try {
-      await this.#options.sink(batch.map((entry) => entry.item));
+      await this.#options.sink(
+        batch.map((entry) => entry.item),
+        { id, attempt: batch[0]!.attempts },
+      );
       this.#stats.sent += batch.length;
       this.#stats.batches++;
       this.#notBefore = 0;
       return true;
     } catch (error) {
       this.#stats.failedFlushes++;
-      await this.#failed(batch, error);
+      await this.#failed(id, batch, error);
       return false;
     }
   }
 
-  async #failed(batch: Entry<T>[], error: unknown): Promise<void> {
+  async #failed(id: string, batch: Entry<T>[], error: unknown): Promise<void> {
+    // Items of one batch were always sent together, so they have the same attempts.
     const exhausted = batch.filter((entry) => entry.attempts >= this.#retry.maxAttempts);
     const retry = batch.filter((entry) => entry.attempts < this.#retry.maxAttempts);
+    for (const entry of retry) entry.batchId = id;
     if (retry.length > 0) {
       this.#stats.retried += retry.length;
       this.#queue.unshift(...retry);
@@ -227,6 +241,10 @@ export class BatchProcessor<T> {
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return exponential / 2 + random() * (exponential / 2);
+}
+
+function defaultBatchId(): string {
+  return crypto.randomUUID();
 }
 
 function defaultSleep(ms: number): Promise<void> {

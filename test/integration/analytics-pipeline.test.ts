@@ -56,6 +56,44 @@ describe("the event pipeline against a failing ClickHouse", () => {
     expect(await stored("heal")).toEqual({ n: 230, distinct: 230 });
   });
 
+  it("stores a batch once when a send that reported failure had landed (a timeout after the server stored it)", async () => {
+    const route = "/v1/twice/:id";
+    let landedButFailed = 3;
+    const sink = createEventSink(
+      sinkOptions({
+        insert: async (table, rows, options) => {
+          await live.insert(table, rows, options);
+          if (landedButFailed-- > 0) throw new Error("timed out after the server stored the batch");
+        },
+      }),
+    );
+    for (let i = 0; i < 120; i++) sink.record("request_events", { ...event(i, "twice"), route });
+    await sink.close();
+    expect(sink.stats()).toMatchObject({ in: 120, stored: 120, dropped: 0, failedInserts: 3 });
+    expect(await stored("twice")).toEqual({ n: 120, distinct: 120 });
+    for (const table of ["request_rollup_minute", "request_rollup_hour", "request_rollup_day"]) {
+      const [row] = await db.rows<{ n: string }>(`SELECT toString(sum(requests)) AS n FROM ${db.database}.${table} WHERE route = '${route}'`);
+      expect(row?.n, table).toBe("120");
+    }
+    // The all-routes totals hold every test's events: no more, no fewer than the raw table.
+    const [raw] = await db.rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${db.database}.request_events`);
+    for (const table of ["request_total_minute", "request_total_hour", "request_total_day"]) {
+      const [row] = await db.rows<{ n: string }>(`SELECT toString(sum(requests)) AS n FROM ${db.database}.${table}`);
+      expect(row?.n, table).toBe(raw?.n);
+    }
+  });
+
+  it("without the token the same resend is stored twice (what the token prevents)", async () => {
+    const rows = [0, 1, 2].map((i) => event(i, "untokened"));
+    await live.insert("request_events", rows);
+    await live.insert("request_events", rows);
+    expect(await stored("untokened")).toEqual({ n: 6, distinct: 3 });
+    const again = [0, 1, 2].map((i) => event(i, "tokened"));
+    await live.insert("request_events", again, { dedupToken: "same-batch" });
+    await live.insert("request_events", again, { dedupToken: "same-batch" });
+    expect(await stored("tokened")).toEqual({ n: 3, distinct: 3 });
+  });
+
   it("counts events as dropped after the attempt limit and reports them to onDropped", async () => {
     const reported: { table: string; count: number }[] = [];
     const sink = createEventSink({ ...sinkOptions(dead, { maxAttempts: 3 }), onDropped: (table, count) => reported.push({ table, count }) });

@@ -144,6 +144,16 @@ describe("HTTP /sql with neon()", () => {
     expect(err.code).toBe("25006");
   });
 
+  it("survives Postgres ending the session of a /sql request (alone or mid-batch) and serves the next one", async () => {
+    // The backend dies while pg has no query running on the client: pg then emits 'error' on it.
+    const alone = await rejection(sql.query("SELECT pg_terminate_backend(pg_backend_pid())"));
+    expect(alone.code).toBe("57P01");
+    const inBatch = await rejection(sql.transaction([sql`SELECT pg_terminate_backend(pg_backend_pid())`, sql`SELECT 1`]));
+    expect(inBatch.code).toBe("57P01");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 8; i++) expect(await sql.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
   it("raises NeonDbError with code and position for a syntax error", async () => {
     const err = await rejection(sql.query("SELEC 1"));
     expect(err).toBeInstanceOf(NeonDbError);

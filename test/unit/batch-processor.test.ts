@@ -122,6 +122,58 @@ describe("BatchProcessor: failures", () => {
     expect(sink.batches[0]).toEqual([0, 1, 2]);
   });
 
+  it("resends a failed batch as exactly the same batch under the same id; items queued meanwhile go in the next one", async () => {
+    let next = 0;
+    const calls: { items: number[]; id: string; attempt: number }[] = [];
+    let failures = 2;
+    const { bp } = processor({
+      maxBatchSize: 5,
+      newBatchId: () => `b${next++}`,
+      sink: async (items, info) => {
+        calls.push({ items: [...items], ...info });
+        if (failures-- > 0) throw new Error("timed out (maybe stored)");
+      },
+    });
+    for (const i of range(0, 3)) bp.add(i);
+    await bp.flush();
+    // Room for two more in the retried batch: they must not join it.
+    for (const i of range(3, 4)) bp.add(i);
+    await bp.close();
+    expect(calls).toEqual([
+      { items: [0, 1, 2], id: "b0", attempt: 1 },
+      { items: [0, 1, 2], id: "b0", attempt: 2 },
+      { items: [0, 1, 2], id: "b0", attempt: 3 },
+      { items: [3, 4, 5, 6], id: "b1", attempt: 1 },
+    ]);
+  });
+
+  it("keeps two failed batches apart, each under its own id, oldest first", async () => {
+    let next = 0;
+    const calls: { items: number[]; id: string }[] = [];
+    let down = true;
+    const { bp, clock } = processor({
+      maxBatchSize: 2,
+      maxConcurrentFlushes: 2,
+      newBatchId: () => `b${next++}`,
+      sink: async (items, info) => {
+        calls.push({ items: [...items], id: info.id });
+        if (down) throw new Error("down");
+      },
+    });
+    for (const i of range(0, 4)) bp.add(i);
+    await bp.flush();
+    expect(calls).toEqual([{ items: [0, 1], id: "b0" }, { items: [2, 3], id: "b1" }]);
+    down = false;
+    bp.add(4);
+    clock.advance(10_000);
+    await bp.flush();
+    const retried = calls.slice(2);
+    expect(retried.map((c) => c.id).sort()).toEqual(["b0", "b1", "b2"]);
+    expect(retried.find((c) => c.id === "b0")?.items).toEqual([0, 1]);
+    expect(retried.find((c) => c.id === "b1")?.items).toEqual([2, 3]);
+    expect(retried.find((c) => c.id === "b2")?.items).toEqual([4]);
+  });
+
   it("dead-letters items after maxAttempts with the last error, and counts them as dropped", async () => {
     const { bp, sink, dead } = processor();
     sink.failing = true;

@@ -41,20 +41,35 @@ export async function executeSql(pools: PgPools, execution: SqlExecution): Promi
     if (key !== undefined) void sendCancelRequest(target, key.processID, key.secretKey);
   };
   signal.addEventListener("abort", cancel, { once: true });
+  // pg emits 'error' on a checked-out client whose connection dies while no query is
+  // running on it (between two statements of a batch, say, when Postgres shuts down).
+  // The pool listens only to idle clients: unheard, that error would end this process.
+  let connectionLost = false;
+  const onConnectionError = () => {
+    connectionLost = true;
+  };
+  client.on("error", onConnectionError);
   let healthy = true;
   try {
     if (signal.aborted) throw new EndpointError(499, "client closed request");
     if (body.kind === "single") return toWireResult(await runQuery(client, body.query), reply);
     return { results: await runBatch(client, body.queries, batch, reply) };
   } catch (err) {
-    healthy = isDatabaseError(err) || err instanceof EndpointError;
+    healthy = (isDatabaseError(err) && !endsSession(err)) || err instanceof EndpointError;
     throw err;
   } finally {
     signal.removeEventListener("abort", cancel);
+    client.off("error", onConnectionError);
     // A connection left inside a transaction (a lone BEGIN, a failed ROLLBACK) must not
     // carry that state into another caller's request.
-    client.release(!healthy || client.getTransactionStatus() !== "I");
+    client.release(!healthy || connectionLost || client.getTransactionStatus() !== "I");
   }
+}
+
+/** Errors after which the server closes the session: connection failures and shutdowns (57P01-57P03). */
+function endsSession(err: { code?: string | undefined }): boolean {
+  const code = err.code ?? "";
+  return code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03";
 }
 
 async function runBatch(
