@@ -2,13 +2,17 @@
  * The tiered read path: L1 (isolate LRU) -> L2 (Redis) -> the loader, with
  * stale-while-revalidate, single-flight per key, a cross-isolate load lock,
  * tag invalidation with a generation check, and a circuit breaker that turns
- * Redis trouble into "L1 + database only" instead of errors.
+ * Redis trouble into "L1 + database only" instead of errors. The L2 lookup
+ * and the load lock live in ./l2-read.ts; this file decides when to use them.
  */
 import { CircuitBreaker } from "./breaker.ts";
 import { deepFreeze, utf8Length } from "./codec.ts";
-import { decodeEnvelope, encodeEnvelope, type Envelope } from "./envelope.ts";
+import { DEFAULT_OPTIONS, defaultSleep } from "./defaults.ts";
+import { encodeEnvelope, type Envelope } from "./envelope.ts";
+import { joinBounded } from "./join-bounded.ts";
 import { L1Tier, type L1Entry } from "./l1.ts";
 import { L2Tier } from "./l2.ts";
+import { L2Reader } from "./l2-read.ts";
 import { snapshot, type CacheCounts } from "./stats.ts";
 import { TagTable } from "./tags.ts";
 import type {
@@ -32,41 +36,25 @@ interface Flight {
   promise: Promise<CachedRead<unknown>>;
 }
 
-export const DEFAULT_OPTIONS: TieredCacheOptions = {
-  maxEntries: 1000,
-  maxBytes: 32 * 1024 * 1024,
-  maxValueBytes: 1024 * 1024,
-  swrSeconds: 30,
-  tagCheckIntervalMs: 1000,
-  lockTtlMs: 3000,
-  lockWaitMs: 1000,
-  lockPollMs: 25,
-  joinWaitMs: 10_000,
-  redisTimeoutMs: 300,
-  breakerFailureThreshold: 5,
-  breakerCooldownMs: 5000,
-  keyPrefix: "netra:cache:",
-};
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Re-exported: ./index.ts (and anything written against the old layout) imports it from here.
+export { DEFAULT_OPTIONS };
 
 export class Tiered implements TieredCache {
   readonly #options: TieredCacheOptions;
   readonly #now: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
   readonly #l1: L1Tier;
   readonly #l2: L2Tier | undefined;
+  readonly #l2Reader: L2Reader;
   readonly #breaker: CircuitBreaker;
   readonly #tags: TagTable;
   readonly #inflight = new Map<string, Flight>();
   #replaying = false;
   #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
-  #lock = { acquired: 0, waitedHit: 0, waitedTimeout: 0 };
 
   constructor(deps: TieredCacheDeps) {
     this.#options = { ...DEFAULT_OPTIONS, ...deps.options };
     this.#now = deps.now ?? Date.now;
-    this.#sleep = deps.sleep ?? defaultSleep;
+    const sleep = deps.sleep ?? defaultSleep;
     const o = this.#options;
     this.#l1 = new L1Tier({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: this.#now });
     this.#breaker = new CircuitBreaker(o.breakerFailureThreshold, o.breakerCooldownMs, this.#now);
@@ -83,6 +71,13 @@ export class Tiered implements TieredCache {
               if (this.#tags.failedTotal > 0 && !this.#replaying) void this.#replay();
             },
           });
+    this.#l2Reader = new L2Reader({
+      tags: this.#tags,
+      options: o,
+      now: this.#now,
+      sleep,
+      fillL1: (key, entry) => this.#storeL1(key, entry),
+    });
   }
 
   async read<T>(
@@ -166,7 +161,10 @@ export class Tiered implements TieredCache {
     const flight = this.#inflight.get(key);
     if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) {
       this.#counts.coalesced++;
-      return this.#joinBounded(flight.promise, () => this.#fill(key, tags, load, policy, ctx, this.#tags.gen));
+      return joinBounded(flight.promise, this.#options.joinWaitMs, () => {
+        this.#counts.joinTimeouts++;
+        return this.#fill(key, tags, load, policy, ctx, this.#tags.gen);
+      });
     }
     const gen = this.#tags.gen;
     const promise = this.#fill(key, tags, load, policy, ctx, gen);
@@ -177,26 +175,6 @@ export class Tiered implements TieredCache {
     };
     promise.then(clear, clear);
     return promise;
-  }
-
-  /** Another request's load, or our own if it has not settled within joinWaitMs. */
-  #joinBounded(leader: Promise<CachedRead<unknown>>, own: () => Promise<CachedRead<unknown>>): Promise<CachedRead<unknown>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#counts.joinTimeouts++;
-        own().then(resolve, reject);
-      }, this.#options.joinWaitMs);
-      leader.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
   }
 
   async #fill(
@@ -210,75 +188,14 @@ export class Tiered implements TieredCache {
     // L2 may hold what a local write replaced until Redis has seen that write: skip it meanwhile.
     const l2 = this.#l2 !== undefined && !this.#tags.unconfirmed(tags) ? this.#l2 : undefined;
     if (l2 !== undefined) {
-      const found = await this.#lookupL2(l2, key, tags, gen);
+      const found = await this.#l2Reader.lookup(l2, key, tags, gen);
       if (found !== undefined && found !== null) return found;
       if (found === undefined && this.#options.lockWaitMs > 0) {
-        const waited = await this.#lockOrWait(l2, key, tags, gen);
+        const waited = await this.#l2Reader.lockOrWait(l2, key, tags, gen);
         if (waited !== undefined) return waited;
       }
     }
     return this.#load(key, tags, load, policy, ctx, gen, l2);
-  }
-
-  /**
-   * One pipelined round trip: the value and its tags' versions. Fills L1 on a usable hit.
-   * undefined: a miss; null: Redis did not answer (no point trying the lock).
-   */
-  async #lookupL2(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined | null> {
-    const reply = await l2.lookup(key, tags);
-    if (reply === undefined) return null;
-    this.#tags.observe(tags, reply.versions, this.#now());
-    if (reply.value !== null) {
-      const served = this.#acceptEnvelope(l2, key, tags, reply.value, gen);
-      if (served !== undefined) {
-        l2.hits++;
-        return served;
-      }
-    }
-    l2.misses++;
-    return undefined;
-  }
-
-  #acceptEnvelope(l2: L2Tier, key: string, tags: readonly string[], text: string, gen: number): CachedRead<unknown> | undefined {
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(text);
-    } catch {
-      l2.errors++;
-      return undefined;
-    }
-    const now = this.#now();
-    if (!sameTags(envelope.tags, tags) || now >= envelope.freshUntil) return undefined;
-    // `gen` is the generation when this read started: a local write during the lookup rejects the value.
-    if (!this.#tags.isCurrent(envelope.tags, envelope.versions, gen)) return undefined;
-    const value = deepFreeze(envelope.value);
-    this.#storeL1(key, { ...envelope, value, gen, size: utf8Length(text) });
-    return { value, tier: "l2", loadMs: 0 };
-  }
-
-  /** Cross-isolate stampede guard: the lock winner loads; losers poll L2 for its value, for a bounded time. */
-  async #lockOrWait(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined> {
-    const { lockTtlMs, lockWaitMs, lockPollMs } = this.#options;
-    const won = await l2.lock(key, randomToken(), lockTtlMs);
-    if (won !== false) {
-      if (won === true) this.#lock.acquired++;
-      return undefined;
-    }
-    const polls = Math.max(1, Math.ceil(lockWaitMs / lockPollMs));
-    for (let i = 0; i < polls; i++) {
-      await this.#sleep(lockPollMs);
-      const reply = await l2.lookup(key, tags);
-      if (reply === undefined) break;
-      this.#tags.observe(tags, reply.versions, this.#now());
-      const served = reply.value === null ? undefined : this.#acceptEnvelope(l2, key, tags, reply.value, gen);
-      if (served !== undefined) {
-        this.#lock.waitedHit++;
-        l2.hits++;
-        return served;
-      }
-    }
-    this.#lock.waitedTimeout++;
-    return undefined;
   }
 
   async #load(
@@ -384,19 +301,9 @@ export class Tiered implements TieredCache {
       l1: this.#l1.stats(),
       l2: this.#l2,
       counts: this.#counts,
-      lock: this.#lock,
+      lock: this.#l2Reader.lock,
       tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount() },
       breaker: this.#breaker.snapshot(),
     });
   }
-}
-
-function sameTags(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function randomToken(): string {
-  return crypto.randomUUID();
 }
