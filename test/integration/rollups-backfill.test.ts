@@ -3,8 +3,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clickHouseWriter } from "../../shared/analytics/clickhouse-writer.ts";
 import type { RequestEventRow } from "../../shared/analytics/event-rows.ts";
-import { REQUEST_HOUR, createViewStatement } from "../../shared/analytics/rollup-views.ts";
-import { clickHouseRunner } from "../../shared/analytics/rollups/runner.ts";
+import { REQUEST_DAY, REQUEST_HOUR, createViewStatement } from "../../shared/analytics/rollup-views.ts";
+import { clickHouseRunner, type ClickHouseRunner } from "../../shared/analytics/rollups/runner.ts";
 import { runRollups, type RunRollupsOptions } from "../../shared/analytics/rollups/run-rollups.ts";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { createTestDatabase, type TestDatabase } from "./analytics-helpers.ts";
@@ -29,6 +29,34 @@ async function insertEvents(prefix: string, n: number, spanMs: number): Promise<
   await clickHouseWriter(db.client, db.database).insert("request_events", rows);
 }
 
+/** A runner whose first watermark write fails: a job that died between a write and its watermark. */
+function crashOnFirstWatermark(inner: ClickHouseRunner): { runner: ClickHouseRunner; insertsBeforeCrash: number } {
+  const state = { crashed: false, insertsBeforeCrash: 0 };
+  const runner: ClickHouseRunner = {
+    ...inner,
+    async command(sql, options) {
+      if (!state.crashed && sql.includes("pipeline_watermarks")) {
+        state.crashed = true;
+        throw new Error("crashed before the watermark");
+      }
+      if (!state.crashed && sql.startsWith("INSERT")) state.insertsBeforeCrash++;
+      return inner.command(sql, options);
+    },
+    async insert(table, rows, options) {
+      if (!state.crashed) state.insertsBeforeCrash++;
+      return inner.insert(table, rows, options);
+    },
+  };
+  return {
+    runner,
+    get insertsBeforeCrash() {
+      return state.insertsBeforeCrash;
+    },
+  };
+}
+
+const dayTotals = () =>
+  db.rows<{ route: string; n: string }>(`SELECT route, toString(sum(requests)) AS n FROM ${db.database}.request_rollup_day GROUP BY route ORDER BY route`);
 const hourTotals = () =>
   db.rows<{ route: string; n: string }>(`SELECT route, toString(sum(requests)) AS n FROM ${db.database}.request_rollup_hour GROUP BY route ORDER BY route`);
 const rawTotals = () =>
@@ -60,6 +88,26 @@ describe("the rollups job", () => {
     const again = await runRollups({ ...options, views: [REQUEST_HOUR] });
     expect(again.backfill[0]).toMatchObject({ state: "complete", steps: 0 });
     expect(await hourTotals()).toEqual(await rawTotals());
+  });
+
+  it("repeats a step that crashed before its watermark without counting that day twice", async () => {
+    const view = REQUEST_DAY;
+    await db.client.command({ query: `DROP VIEW ${db.database}.${view.name}` });
+    await db.client.command({ query: `TRUNCATE TABLE ${db.database}.${view.target}` });
+    const second = Math.floor(Date.now() / 1000);
+    while (Math.floor(Date.now() / 1000) === second) await new Promise((r) => setTimeout(r, 50));
+    await db.client.command({ query: createViewStatement(view, db.database) });
+    // The first run dies right after its first step's insert: the watermark write fails.
+    const crashing = crashOnFirstWatermark(clickHouseRunner(db.client));
+    const crashed = await runRollups({ ...options, runner: crashing.runner, views: [view], maxBackfillSteps: 1 });
+    expect(crashed.backfill[0]).toMatchObject({ view: view.name, error: "crashed before the watermark" });
+    expect(crashing.insertsBeforeCrash).toBe(1);
+    let report = crashed;
+    for (let run = 0; run < 10 && !(report.backfill[0] && "state" in report.backfill[0] && report.backfill[0].state === "complete"); run++) {
+      report = await runRollups({ ...options, views: [view], maxBackfillSteps: 2 });
+    }
+    expect(report.backfill[0]).toMatchObject({ state: "complete" });
+    expect(await dayTotals()).toEqual(await rawTotals());
   });
 
   it("applies retention: drops partitions past the cutoff and sets the configured TTL", async () => {
@@ -123,5 +171,22 @@ describe("audit log sync from Postgres", () => {
       `SELECT coalesce(user_id, 0)::text AS user_id, count(*)::text AS events FROM audit_logs WHERE id <= 25 GROUP BY 1 ORDER BY 1`,
     );
     expect(perUser).toEqual(expected.rows);
+  });
+
+  it("copies no row twice after a run died between a batch's insert and its watermark", async () => {
+    const postgres = { query: async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Record<string, unknown>[] };
+    await client.query(`INSERT INTO audit_logs (occurred_at, user_id, action, resource)
+      SELECT now() - interval '2 hours' + i * interval '1 minute', 9, 'export', 'users' FROM generate_series(1, 7) AS i`);
+    const audit = { batchSize: 10, maxBatches: 5, settleMs: 60_000 };
+    const crashing = crashOnFirstWatermark(clickHouseRunner(db.client));
+    const crashed = await runRollups({ ...options, runner: crashing.runner, postgres, audit, views: [] });
+    expect(crashed.audit).toEqual({ error: "crashed before the watermark" });
+    expect(crashing.insertsBeforeCrash).toBe(1);
+    const rerun = await runRollups({ ...options, postgres, audit, views: [] });
+    expect(rerun.audit).toMatchObject({ copied: 0 });
+    const [user9] = await db.rows<{ n: string }>(`SELECT toString(count()) AS n FROM ${db.database}.audit_events WHERE user_id = 9`);
+    expect(user9?.n).toBe("7");
+    const [rolled] = await db.rows<{ n: string }>(`SELECT toString(sum(events)) AS n FROM ${db.database}.user_activity_day WHERE user_id = 9`);
+    expect(rolled?.n).toBe("7");
   });
 });

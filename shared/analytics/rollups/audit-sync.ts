@@ -7,7 +7,9 @@
  *
  * Only rows older than `settleMs` are copied: identity values are handed out before
  * commit, so a younger id may still be invisible while a higher one is visible. The
- * position (last copied id) is kept in pipeline_watermarks and advances after each batch.
+ * position (last copied id) is kept in pipeline_watermarks and advances after each batch;
+ * a run starts from the highest id ClickHouse already holds when that is further, so a
+ * crash between a batch's insert and its watermark copies no row twice.
  */
 import type { AuditEventRow } from "../event-rows.ts";
 import type { ClickHouseRunner } from "./runner.ts";
@@ -33,7 +35,8 @@ export async function syncAuditLogs(
   mark: Watermark | undefined,
   options: { batchSize: number; maxBatches: number; settleMs: number },
 ): Promise<AuditSyncReport> {
-  let position = mark?.position ?? 0;
+  const [stored] = await runner.query<{ id: string }>(`SELECT toString(max(audit_id)) AS id FROM ${database}.audit_events`);
+  let position = Math.max(mark?.position ?? 0, Number(stored?.id ?? 0));
   let copied = 0;
   for (let batch = 0; batch < options.maxBatches; batch++) {
     // ORDER BY the column, not the `id` alias: the alias is text and would sort "10" before "2".

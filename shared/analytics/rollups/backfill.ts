@@ -7,7 +7,9 @@
  *
  * Work is done one day of event time per step, the watermark advancing after each
  * step, so a run is bounded and the next run resumes. A crash between a step's insert
- * and its watermark re-inserts that day once; the check then reports the excess.
+ * and its watermark makes the next run repeat that step; the step's insert carries a
+ * deduplication token naming the view, its live_from and the day, so ClickHouse skips
+ * the repeat (the target's deduplication window, migration 0007).
  */
 import type { RollupView } from "../rollup-views.ts";
 import { rollupSelect } from "../rollup-views.ts";
@@ -63,6 +65,7 @@ export async function backfillView(
     const next = cursor + DAY_MS;
     await runner.command(
       `INSERT INTO ${database}.${view.target}\n${rollupSelect(view, database, `inserted_at < ${ms64(liveFrom)} AND ts >= ${ms64(cursor)} AND ts < ${ms64(next)}`)}`,
+      { dedupToken: `backfill:${view.name}:${liveFrom}:${cursor}` },
     );
     cursor = next;
     steps++;

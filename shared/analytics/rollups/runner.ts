@@ -5,10 +5,15 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 
+export interface WriteOptions {
+  /** A rerun of the same write (after a crash before its watermark) is then skipped by ClickHouse. */
+  dedupToken?: string;
+}
+
 export interface ClickHouseRunner {
-  command(sql: string): Promise<void>;
+  command(sql: string, options?: WriteOptions): Promise<void>;
   query<T>(sql: string): Promise<T[]>;
-  insert(table: string, rows: readonly object[]): Promise<void>;
+  insert(table: string, rows: readonly object[], options?: WriteOptions): Promise<void>;
 }
 
 /**
@@ -18,16 +23,17 @@ export interface ClickHouseRunner {
  */
 export function clickHouseRunner(client: Pick<ClickHouseClient, "command" | "query" | "insert">): ClickHouseRunner {
   const settings = { materialize_ttl_after_modify: 0 } as const;
+  const token = (options: WriteOptions | undefined) => (options?.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken });
   return {
-    async command(sql) {
-      await client.command({ query: sql, clickhouse_settings: settings });
+    async command(sql, options) {
+      await client.command({ query: sql, clickhouse_settings: { ...settings, ...token(options) } });
     },
     async query<T>(sql: string) {
       const result = await client.query({ query: sql, format: "JSONEachRow" });
       return result.json<T>();
     },
-    async insert(table, rows) {
-      await client.insert({ table, values: rows as object[], format: "JSONEachRow" });
+    async insert(table, rows, options) {
+      await client.insert({ table, values: rows as object[], format: "JSONEachRow", clickhouse_settings: token(options) });
     },
   };
 }
