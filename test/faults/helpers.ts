@@ -253,7 +253,7 @@ export async function storedRows(isolate: string, tables: readonly string[]): Pr
 
 export interface Accounting {
   stats: PipelineStats;
-  /** Per table: rows in ClickHouse for this isolate, and distinct rows (re-sent copies once). */
+  /** Per table: rows in ClickHouse for this isolate, and distinct rows (a row stored twice counts once). */
   stored: Record<string, { rows: number; distinct: number }>;
 }
 
@@ -290,7 +290,7 @@ export async function settledAccounting(isolate: string, boundMs = 60_000): Prom
     const stats = await pipelineStats();
     last = { stats, stored };
     const settled = stats.in === stats.stored + stats.dropped + stats.queued;
-    // Distinct rows: an insert that timed out yet landed is sent again (at-least-once), see the report.
+    // Settled when the distinct rows match; expectNothingLost then also requires no row stored twice.
     const matches = WORKER_TABLES.every((t) => stored[t]?.distinct === (stats.tables[t]?.stored ?? 0));
     if (stats.isolate === isolate && settled && matches) return last;
   }
