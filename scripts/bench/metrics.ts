@@ -19,7 +19,7 @@ import type { RequestEventRow } from "../../shared/analytics/event-rows.ts";
 import { createEventSink } from "../../shared/analytics/event-sink.ts";
 import type { AppEnv } from "../../functions/env.ts";
 import { metrics } from "../../functions/middleware/metrics.ts";
-import { metricsSeries, parseMetricsQuery, type MetricsPoint } from "../../shared/analytics/ops-metrics.ts";
+import { metricsSeries, parseMetricsQuery, toMetricsPoint, type MetricsPoint, type SeriesRow } from "../../shared/analytics/ops-metrics.ts";
 import { ROLLUP_VIEWS } from "../../shared/analytics/rollup-views.ts";
 import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import { localUrls } from "../lib/local-config.ts";
@@ -153,7 +153,7 @@ async function timed<T>(run: () => Promise<T>, runs: number): Promise<{ ms: numb
   return { ms: median(times), result: result! };
 }
 
-/** The ops metrics day series computed from raw events: the same fields metricsSeries returns. */
+/** The ops metrics day series computed from raw events: the same sums, turned into points by the API's own code. */
 async function rawDaySeries(client: ClickHouseClient, from: number, to: number): Promise<MetricsPoint[]> {
   const rows = await (
     await client.query({
@@ -165,19 +165,8 @@ async function rawDaySeries(client: ClickHouseClient, from: number, to: number):
       query_params: { from: from / 1000, to: to / 1000 },
       format: "JSONEachRow",
     })
-  ).json<{ t: string; count: string; errors: string; q: number[]; hits: string; lookups: string; db: number }>();
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  return rows.map((r) => ({
-    t: new Date(Number(r.t)).toISOString(),
-    count: Number(r.count),
-    errors: Number(r.errors),
-    errorRate: round(Number(r.errors) / Number(r.count)),
-    p50: round(r.q[0]!),
-    p95: round(r.q[1]!),
-    p99: round(r.q[2]!),
-    hitRatio: Number(r.lookups) === 0 ? null : round(Number(r.hits) / Number(r.lookups)),
-    dbMsAvg: round(r.db / Number(r.count)),
-  }));
+  ).json<SeriesRow>();
+  return rows.map(toMetricsPoint);
 }
 
 /** Counts and ratios must be identical; quantiles agree within t-digest error (largest relative gap). */

@@ -86,7 +86,8 @@ export interface ClickHouseReader {
   rows<T>(sql: string, params: Record<string, unknown>): Promise<T[]>;
 }
 
-interface SeriesRow {
+/** One bucket as the series query returns it (ClickHouse JSON: 64-bit sums as strings). */
+export interface SeriesRow {
   t: string;
   count: string;
   errors: string;
@@ -114,21 +115,25 @@ export async function metricsSeries(reader: ClickHouseReader, database: string, 
      GROUP BY t ORDER BY t`,
     { from: Math.floor(query.from / 1000), to: Math.floor(query.to / 1000), ...(query.route === undefined ? {} : { route: query.route }) },
   );
-  const round = (n: number) => Math.round(n * 1000) / 1000;
-  return rows.map((row) => {
-    const count = Number(row.count);
-    const lookups = Number(row.lookups);
-    const q = row.q.map(Number);
-    return {
-      t: new Date(Number(row.t)).toISOString(),
-      count,
-      errors: Number(row.errors),
-      errorRate: count === 0 ? 0 : round(Number(row.errors) / count),
-      p50: count === 0 || q[0] === undefined ? null : round(q[0]),
-      p95: count === 0 || q[1] === undefined ? null : round(q[1]),
-      p99: count === 0 || q[2] === undefined ? null : round(q[2]),
-      hitRatio: lookups === 0 ? null : round(Number(row.hits) / lookups),
-      dbMsAvg: count === 0 ? 0 : round(Number(row.db) / count),
-    };
-  });
+  return rows.map(toMetricsPoint);
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** A point of the series from its bucket's sums; ratios and means rounded to 3 decimals. */
+export function toMetricsPoint(row: SeriesRow): MetricsPoint {
+  const count = Number(row.count);
+  const lookups = Number(row.lookups);
+  const q = row.q.map(Number);
+  return {
+    t: new Date(Number(row.t)).toISOString(),
+    count,
+    errors: Number(row.errors),
+    errorRate: count === 0 ? 0 : round(Number(row.errors) / count),
+    p50: count === 0 || q[0] === undefined ? null : round(q[0]),
+    p95: count === 0 || q[1] === undefined ? null : round(q[1]),
+    p99: count === 0 || q[2] === undefined ? null : round(q[2]),
+    hitRatio: lookups === 0 ? null : round(Number(row.hits) / lookups),
+    dbMsAvg: count === 0 ? 0 : round(Number(row.db) / count),
+  };
 }
