@@ -3,15 +3,17 @@
  * publishes `agent.state` to the session's room (`agent-<sessionId>`, party "main"),
  * so a UI connected there sees the change without polling.
  *
- * The publish runs in `ctx.waitUntil`, after the answer: the API never waits for
- * PartyKit and never fails because of it. A room that is down or refuses is counted
+ * The publish goes through the room's Durable Object binding and runs in
+ * `ctx.waitUntil`, after the answer: the API never waits for the room and never
+ * fails because of it. A room that is down or refuses is counted
  * (agentRoomStats) and logged; the state itself is safe in Postgres, and a client
  * that missed the event re-reads GET /v1/agent-states/{sessionId}.
  */
 import type { Context } from "hono";
 import type { AgentState } from "../shared/api/schemas/agent-states.ts";
 import type { AppConfig } from "../shared/config.ts";
-import { publishToRoom, type PublishResult } from "../shared/rooms/publish.ts";
+import { publishToRoom, type PublishResult, type RoomTarget } from "../shared/rooms/publish.ts";
+import { roomStub, type RoomsEnv } from "../rooms/binding.ts";
 import { logError } from "./log.ts";
 
 /** The event name a room client receives (`{type: "event", name, data}`). */
@@ -38,23 +40,20 @@ export function agentRoomStats(): Readonly<typeof counters> {
 
 /**
  * Publish one state change; resolves when the room answered or the attempt failed
- * (never rejects). Undefined result: rooms are not configured (no PARTYKIT_HOST or
+ * (never rejects). Undefined result: rooms are not configured (no room binding or
  * ROOM_TOKEN_SECRET), so there is nothing to do.
  */
-export async function publishAgentState(config: AppConfig, state: AgentState, fetcher?: typeof fetch): Promise<PublishResult | undefined> {
-  const host = config.partykit.host;
+export async function publishAgentState(config: AppConfig, target: RoomTarget | undefined, state: AgentState): Promise<PublishResult | undefined> {
   const secret = config.rooms.tokenSecret;
-  if (host === undefined || secret === undefined) return undefined;
+  if (target === undefined || secret === undefined) return undefined;
   const data: AgentStateEventData = { sessionId: state.sessionId, state: state.state, version: state.version, updatedAt: state.updatedAt };
   try {
     const result = await publishToRoom({
-      host,
+      target,
       secret,
-      party: "main",
       room: agentRoom(state.sessionId),
       event: { name: AGENT_STATE_EVENT, data },
       timeoutMs: config.rooms.publishTimeoutMs,
-      ...(fetcher === undefined ? {} : { fetch: fetcher }),
     });
     counters.published += 1;
     return result;
@@ -66,9 +65,10 @@ export async function publishAgentState(config: AppConfig, state: AgentState, fe
 }
 
 /** Hand the publish to the request's waitUntil (or let it run detached where there is none, as in app.request tests). */
-export function publishAgentStateLater(c: Context, config: AppConfig, state: AgentState): void {
-  if (config.partykit.host === undefined || config.rooms.tokenSecret === undefined) return;
-  const publishing = publishAgentState(config, state);
+export function publishAgentStateLater(c: Pick<Context, "executionCtx"> & { env: RoomsEnv }, config: AppConfig, state: AgentState): void {
+  const target = roomStub(c.env, agentRoom(state.sessionId));
+  if (target === undefined || config.rooms.tokenSecret === undefined) return;
+  const publishing = publishAgentState(config, target, state);
   try {
     c.executionCtx.waitUntil(publishing);
   } catch {

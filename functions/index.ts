@@ -1,11 +1,20 @@
-/** The Worker entry: HTTP through the Hono app, cron triggers through the dispatcher. */
+/**
+ * The Worker entry: rooms (/parties/...) through their Durable Objects, every other
+ * request through the Hono app, cron triggers through the dispatcher. One Worker,
+ * one `wrangler deploy`: it also exports the rooms' Durable Object class.
+ */
+import { routeRoomRequest } from "../rooms/route.ts";
 import { createApp } from "./app.ts";
 import { handleScheduled } from "./cron/scheduled.ts";
 import type { Env } from "./env.ts";
 
+export { MainRoom } from "../rooms/main-room.ts";
+
 const app = createApp();
 
 export default {
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    return (await routeRoomRequest(request, env)) ?? app.fetch(request, env, ctx);
+  },
   scheduled: handleScheduled,
 } satisfies ExportedHandler<Env>;

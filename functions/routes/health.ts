@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HealthReport } from "../../shared/api/schemas/health.ts";
 import { dependencyProbes } from "../../shared/health/dependency-probes.ts";
 import { runHealthChecks } from "../../shared/health/index.ts";
+import { HEALTH_ROOM, roomStub } from "../../rooms/binding.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonContent, publicRoute } from "./v1/define.ts";
@@ -12,7 +13,7 @@ const health = publicRoute({
   path: "/health",
   operationId: "getHealth",
   tags: ["meta"],
-  summary: "Dependency health (Postgres, Redis, ClickHouse, PartyKit)",
+  summary: "Dependency health (Postgres, Redis, ClickHouse, rooms)",
   responses: {
     200: jsonContent(HealthReport, "Every dependency answered"),
     503: jsonContent(HealthReport, "Some dependency is down (status degraded or down)"),
@@ -21,7 +22,8 @@ const health = publicRoute({
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(health, async (c) => {
   const config = configFor(c.env);
-  const report = await runHealthChecks(dependencyProbes(config), {
+  const rooms = roomStub(c.env, HEALTH_ROOM);
+  const report = await runHealthChecks(dependencyProbes(config, rooms === undefined ? {} : { rooms }), {
     timeoutMs: config.health.checkTimeoutMs,
     now: () => performance.now(),
   });

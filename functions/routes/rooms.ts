@@ -1,13 +1,12 @@
 /**
- * POST /v1/rooms/{room}/token: a short-lived token to open a WebSocket on a PartyKit
- * room (shared/rooms/token.ts). Needs an API key with the "read" scope. The room
+ * POST /v1/rooms/{room}/token: a short-lived token to open a WebSocket on a room
+ * (shared/rooms/token.ts), served by this same Worker at /parties/main/{room}. Needs an API key with the "read" scope. The room
  * checks the token before it accepts the connection.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../shared/api/errors.ts";
 import { RoomParams, TokenRequest, TokenResponse } from "../../shared/api/schemas/rooms.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
-import { partyKitOrigin } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { validationHook } from "../middleware/validation.ts";
@@ -35,10 +34,10 @@ export const roomRoutes = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook 
   const ttlSeconds = Math.min(body.ttlSeconds ?? config.rooms.tokenTtlSeconds, config.rooms.tokenTtlSeconds);
   const now = Date.now();
   const token = await signRoomToken(secret, { party, room, ttlSeconds, now, ...(body.connectionId ? { connectionId: body.connectionId } : {}) });
-  const host = config.partykit.host;
-  const url = host === undefined ? undefined : `${partyKitOrigin(host).replace(/^http/, "ws")}/parties/${party}/${room}`;
+  // The rooms live in this Worker: same origin, WebSocket scheme.
+  const url = `${new URL(c.req.url).origin.replace(/^http/, "ws")}/parties/${party}/${encodeURIComponent(room)}`;
   return c.json(
-    { token, party, room, expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttlSeconds * 1000).toISOString(), ...(url ? { url } : {}) },
+    { token, party, room, expiresAt: new Date(Math.floor(now / 1000) * 1000 + ttlSeconds * 1000).toISOString(), url },
     200,
   );
 });

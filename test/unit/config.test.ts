@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, partyKitOrigin } from "../../shared/config.ts";
+import { ConfigError, loadConfig } from "../../shared/config.ts";
 
 const DATABASE_URL = "postgres://netra:secret@127.0.0.1:25432/netra";
 
@@ -36,7 +36,6 @@ describe("loadConfig", () => {
     expect(config.postgres).toMatchObject({ databaseUrl: DATABASE_URL, neonLocalEndpoint: undefined });
     expect(config.redis.url).toBeUndefined();
     expect(config.clickhouse).toMatchObject({ url: undefined, user: "default", database: "netra" });
-    expect(config.partykit.host).toBeUndefined();
   });
 
   it("parses overrides and connection settings from strings", () => {
@@ -48,7 +47,6 @@ describe("loadConfig", () => {
       UPSTASH_REDIS_REST_TOKEN: "tok",
       CLICKHOUSE_URL: "http://127.0.0.1:28123",
       CLICKHOUSE_DATABASE: "netra",
-      PARTYKIT_HOST: "127.0.0.1:1999",
       NEON_LOCAL_ENDPOINT: "127.0.0.1:24444",
       API_ADMIN_KEY: "k",
     });
@@ -56,7 +54,6 @@ describe("loadConfig", () => {
     expect(config.health.checkTimeoutMs).toBe(800);
     expect(config.redis).toMatchObject({ url: "http://127.0.0.1:28079", token: "tok" });
     expect(config.clickhouse).toMatchObject({ url: "http://127.0.0.1:28123", database: "netra" });
-    expect(config.partykit.host).toBe("127.0.0.1:1999");
     expect(config.postgres.neonLocalEndpoint).toBe("127.0.0.1:24444");
     expect(config.admin.apiKey).toBe("k");
   });
@@ -98,12 +95,12 @@ describe("loadConfig", () => {
     expect(configError({ DATABASE_URL, HEALTH_CHECK_TIMEOUT_MS: "0" }).issues).toEqual([
       { variable: "HEALTH_CHECK_TIMEOUT_MS", message: "must be >= 1" },
     ]);
-    expect(configError({ DATABASE_URL, PARTYKIT_HOST: { host: "x" } }).variable).toBe("PARTYKIT_HOST");
+    expect(configError({ DATABASE_URL, ROOM_HISTORY_MESSAGES: { n: 1 } }).variable).toBe("ROOM_HISTORY_MESSAGES");
   });
 
   it("lists every bad variable at once", () => {
-    const error = configError({ DATABASE_URL: "mysql://x/y", CLICKHOUSE_URL: "ftp://ch", PARTYKIT_HOST: "a b" });
-    expect(error.issues.map((i) => i.variable).sort()).toEqual(["CLICKHOUSE_URL", "DATABASE_URL", "PARTYKIT_HOST"]);
+    const error = configError({ DATABASE_URL: "mysql://x/y", CLICKHOUSE_URL: "ftp://ch", ROOM_HISTORY_MAX_AGE_MS: "10" });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["CLICKHOUSE_URL", "DATABASE_URL", "ROOM_HISTORY_MAX_AGE_MS"]);
     expect(error.message).not.toContain("secret");
   });
 
@@ -122,11 +119,3 @@ describe("loadConfig", () => {
   });
 });
 
-describe("partyKitOrigin", () => {
-  it("uses http on loopback and https elsewhere", () => {
-    expect(partyKitOrigin("127.0.0.1:1999")).toBe("http://127.0.0.1:1999");
-    expect(partyKitOrigin("localhost:1999")).toBe("http://localhost:1999");
-    expect(partyKitOrigin("netra-edge.someone.partykit.dev")).toBe("https://netra-edge.someone.partykit.dev");
-    expect(partyKitOrigin("http://10.0.0.5:1999/")).toBe("http://10.0.0.5:1999");
-  });
-});

@@ -296,9 +296,9 @@ describe("room publish under arbitrary answers", () => {
     );
     await fc.assert(
       fc.asyncProperty(answer, async ([status, body]) => {
-        const fetch = async () => new Response(status === 204 ? null : body, { status });
+        const target = { fetch: async () => new Response(status === 204 ? null : body, { status }) };
         try {
-          const result = await publishToRoom({ host: "127.0.0.1:1", secret: "s", room: "r", event: { name: "e" }, fetch });
+          const result = await publishToRoom({ target, secret: "s", room: "r", event: { name: "e" } });
           expect(result).toEqual({ delivered: expect.any(Number), missed: expect.any(Number) });
         } catch (error) {
           expect(error).toBeInstanceOf(PublishError);

@@ -3,6 +3,7 @@ import type { RoomEventRow } from "../../shared/analytics/event-rows.ts";
 import { roomEventsSink, roomSnapshotAdapter, roomSnapshotEvents } from "../../shared/analytics/room-snapshot-deltas.ts";
 import { ManualScheduler } from "../../shared/batching/manual-scheduler.ts";
 import { BatchingRoom } from "../../shared/rooms/batching-room.ts";
+import { MemoryRoomStore } from "./room-fakes.ts";
 import type { RoomMetricsSnapshot } from "../../shared/rooms/room-metrics.ts";
 import { roomDefaults } from "../../shared/rooms/room-settings.ts";
 
@@ -36,6 +37,9 @@ function snap(over: Partial<RoomMetricsSnapshot> = {}): RoomMetricsSnapshot {
     drops: 0,
     priorityDeliveries: 0,
     publishes: 0,
+    recoveries: 0,
+    replayed: 0,
+    resets: 0,
     rejected: {},
     ...over,
   };
@@ -106,19 +110,27 @@ describe("room snapshot -> room_events deltas", () => {
       },
     });
     const clock = new ManualScheduler(50_000);
-    const room = new BatchingRoom({ party: "main", room: "wired", settings: roomDefaults(ws), scheduler: clock, metricsSink: sink, metricsIntervalMs: 1000 });
-    const noop = { send: () => undefined, close: () => undefined };
-    for (const id of ["a", "b", "c"]) room.connect({ id, ...noop });
+    const room = new BatchingRoom({
+      party: "main",
+      room: "wired",
+      settings: roomDefaults(ws),
+      scheduler: clock,
+      store: new MemoryRoomStore(),
+      history: { maxMessages: 100, maxAgeMs: 60_000 },
+      newKey: () => "k",
+      metricsSink: sink,
+    });
+    const peers = ["a", "b", "c"].map((id) => ({ id, socket: id, acks: false, send: () => undefined, close: () => undefined, save: () => undefined }));
+    for (const peer of peers) room.connect(peer, { claim: undefined, key: undefined, boundToken: false });
     for (let i = 0; i < 30; i++) {
-      room.receive(["a", "b", "c"][i % 3]!, JSON.stringify({ type: "message", data: { i } }));
+      room.receive(peers[i % 3]!, JSON.stringify({ type: "message", data: { i } }));
       clock.advance(40);
+      if (i % 10 === 9) await room.emitMetrics();
     }
     room.publish({ name: "tick", data: {}, priority: 0, to: undefined });
     clock.advance(1000);
-    room.disconnect("a");
-    room.disconnect("b");
-    room.disconnect("c");
-    await new Promise((r) => setTimeout(r, 0));
+    for (const peer of peers) room.disconnect(peer);
+    await room.emitMetrics();
     const counters = room.snapshot();
     expect(flushes).toBeGreaterThanOrEqual(2);
     expect(rows.filter((r) => r.kind === "connect")).toHaveLength(counters.connectionsTotal);

@@ -112,17 +112,19 @@ describe("dropped events counted after each flush", () => {
 
 describe("agent state events", () => {
   const state: AgentState = { sessionId: "s-1", userId: "1", state: "running", data: { step: 2 }, version: 3, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:01.000Z" } as AgentState;
-  const config = loadConfig({ DATABASE_URL: "postgres://u:p@h/db", PARTYKIT_HOST: "127.0.0.1:1", ROOM_TOKEN_SECRET: "a-room-secret-for-tests" });
+  const config = loadConfig({ DATABASE_URL: "postgres://u:p@h/db", ROOM_TOKEN_SECRET: "a-room-secret-for-tests" });
+  /** A room reached like the Worker's binding stub: by path relative to the room. */
+  const target = (fetcher: (path: string, init: RequestInit) => Promise<Response>) => ({ fetch: (path: string, init?: RequestInit) => fetcher(path, init ?? {}) });
 
   it("publishes agent.state with the session's state, version and time to room agent-<sessionId>", async () => {
     let seen: { url: string; auth: string | null; body: unknown } | undefined;
-    const fetcher = (async (url: string, init: RequestInit) => {
+    const room = target(async (url, init) => {
       seen = { url, auth: new Headers(init.headers).get("authorization"), body: JSON.parse(String(init.body)) };
       return new Response(JSON.stringify({ delivered: 1, missed: 0 }), { status: 202 });
-    }) as unknown as typeof fetch;
-    expect(await publishAgentState(config, state, fetcher)).toEqual({ delivered: 1, missed: 0 });
+    });
+    expect(await publishAgentState(config, room, state)).toEqual({ delivered: 1, missed: 0 });
     expect(seen).toEqual({
-      url: "http://127.0.0.1:1/parties/main/agent-s-1",
+      url: "",
       auth: "Bearer a-room-secret-for-tests",
       body: { event: { name: "agent.state", data: { sessionId: "s-1", state: "running", version: 3, updatedAt: "2026-01-01T00:00:01.000Z" } } },
     });
@@ -131,20 +133,21 @@ describe("agent state events", () => {
 
   it("counts a room that is down or refuses, and never rejects", async () => {
     const before = agentRoomStats().failed;
-    const refused = (async () => new Response("{}", { status: 401 })) as unknown as typeof fetch;
-    const down = (async () => {
+    const refused = target(async () => new Response("{}", { status: 401 }));
+    const down = target(async () => {
       throw new TypeError("connect ECONNREFUSED");
-    }) as unknown as typeof fetch;
-    expect(await publishAgentState(config, state, refused)).toBeUndefined();
-    expect(await publishAgentState(config, state, down)).toBeUndefined();
+    });
+    expect(await publishAgentState(config, refused, state)).toBeUndefined();
+    expect(await publishAgentState(config, down, state)).toBeUndefined();
     expect(agentRoomStats().failed - before).toBe(2);
   });
 
   it("does nothing when rooms are not configured", async () => {
     const bare = loadConfig({ DATABASE_URL: "postgres://u:p@h/db" });
-    const fetcher = (async () => {
+    const room = target(async () => {
       throw new Error("must not be called");
-    }) as unknown as typeof fetch;
-    expect(await publishAgentState(bare, state, fetcher)).toBeUndefined();
+    });
+    expect(await publishAgentState(bare, room, state)).toBeUndefined();
+    expect(await publishAgentState(config, undefined, state)).toBeUndefined();
   });
 });
