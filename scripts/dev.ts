@@ -1,10 +1,11 @@
 /**
  * `npm run dev`: the whole system on this machine. Brings the local services up,
- * migrates, seeds a small demo data set, starts `partykit dev` and `wrangler dev`,
+ * migrates, seeds a small demo data set, starts one `wrangler dev` (API, cron and the
+ * rooms' Durable Objects),
  * prints the URLs, and on Ctrl-C stops everything it started (and nothing else).
  */
 import { localConfig, localUrls } from "./lib/local-config.ts";
-import { startPartykit, startWrangler, waitForHttp, type DevServer } from "./lib/dev-servers.ts";
+import { startWrangler, waitForHttp, type DevServer } from "./lib/dev-servers.ts";
 import { servicesDown, servicesUp } from "./services.ts";
 import { LOCAL_ADMIN_KEY } from "./services/stack.ts";
 import { migrateClickHouse, migratePostgres } from "./migrate.ts";
@@ -38,18 +39,15 @@ async function main(): Promise<void> {
     const seeded = await seedDatabase(urls.DATABASE_URL, { ...DEMO, ifEmpty: true });
     console.log(seeded ? `[dev] seeded demo data (${DEMO.users} users, ${DEMO.auditLogs} audit logs)` : "[dev] demo data already present");
 
-    const partykit = startPartykit(cfg);
-    servers.push(partykit);
     const wrangler = startWrangler(cfg);
     servers.push(wrangler);
-    await waitForHttp(`${partykit.url}/parties/main/health`, { server: partykit });
     const health = await waitForHttp(`${wrangler.url}/health`, { server: wrangler, ok: (s) => s === 200 || s === 503 });
     console.log(`
 [dev] netra-edge is running (Ctrl-C stops everything)
   API        ${wrangler.url}        (Authorization: Bearer ${LOCAL_ADMIN_KEY})
   health     ${wrangler.url}/health  -> ${health.status}
   cron       ${wrangler.url}/__scheduled?cron=*+*+*+*+*
-  PartyKit   ${partykit.url}/parties/main/<room>
+  rooms      ${wrangler.url.replace(/^http/, "ws")}/parties/main/<room>?token=...  (token: POST /v1/rooms/<room>/token)
   Postgres   ${urls.DATABASE_URL}
   Redis      ${urls.UPSTASH_REDIS_REST_URL} (Upstash REST)  ${urls.REDIS_URL}
   ClickHouse ${urls.CLICKHOUSE_URL}

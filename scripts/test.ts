@@ -2,14 +2,14 @@
  * `npm test`: every test tier against the real local stack.
  *   unit + integration (Node, real services) -> worker (inside workerd) -> e2e (dev servers)
  *   -> faults (its own private stack on other ports: dependencies stopped, paused, restarted)
- * Brings the services up if they are not, migrates, starts `partykit dev`, runs the
- * tiers, then stops what it started. `npm test -- unit worker` runs only those tiers.
+ * Brings the services up if they are not, migrates, starts `wrangler dev` for the e2e
+ * tier (exported as NETRA_WORKER_URL), runs the tiers, then stops what it started. `npm test -- unit worker` runs only those tiers.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { localConfig, localUrls } from "./lib/local-config.ts";
-import { offlineEnv, repoRoot, startPartykit, waitForHttp, type DevServer } from "./lib/dev-servers.ts";
+import { offlineEnv, repoRoot, startWrangler, waitForHttp, type DevServer } from "./lib/dev-servers.ts";
 import { servicesDown, servicesUp } from "./services.ts";
 import { migrateClickHouse, migratePostgres } from "./migrate.ts";
 
@@ -17,18 +17,19 @@ interface Tier {
   name: string;
   config: string;
   include?: string[];
-  needsPartykit: boolean;
+  /** Needs a `wrangler dev` of the Worker (API and rooms) on the configured port. */
+  needsWorker: boolean;
   /** Brings its own private stack (other ports, other state dir): needs nothing on the default ports. */
   ownStack?: boolean;
 }
 
 const TIERS: Tier[] = [
-  { name: "unit", config: "vitest.config.ts", include: ["test/unit"], needsPartykit: false },
-  { name: "integration", config: "vitest.config.ts", include: ["test/integration"], needsPartykit: false },
-  { name: "worker", config: "vitest.worker.config.ts", needsPartykit: true },
-  { name: "e2e", config: "vitest.e2e.config.ts", needsPartykit: true },
+  { name: "unit", config: "vitest.config.ts", include: ["test/unit"], needsWorker: false },
+  { name: "integration", config: "vitest.config.ts", include: ["test/integration"], needsWorker: false },
+  { name: "worker", config: "vitest.worker.config.ts", needsWorker: false },
+  { name: "e2e", config: "vitest.e2e.config.ts", needsWorker: true },
   // Stops, pauses and restarts dependencies: only ever those of its own stack (scripts/lib/fault-stack.ts).
-  { name: "faults", config: "vitest.faults.config.ts", needsPartykit: false, ownStack: true },
+  { name: "faults", config: "vitest.faults.config.ts", needsWorker: false, ownStack: true },
 ];
 
 interface Counts {
@@ -80,9 +81,9 @@ async function main(): Promise<number> {
   }
   const cfg = localConfig();
   const urls = localUrls(cfg);
-  const env = { ...process.env, ...offlineEnv, ...urls, NETRA_TEST: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...offlineEnv, ...urls, NETRA_TEST: "1" };
   let startedServices: string[] = [];
-  let partykit: DevServer | undefined;
+  let worker: DevServer | undefined;
   const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
   try {
     if (tiers.some((t) => !t.ownStack)) {
@@ -91,14 +92,15 @@ async function main(): Promise<number> {
       await migrateClickHouse({ url: urls.CLICKHOUSE_URL, username: urls.CLICKHOUSE_USER, password: urls.CLICKHOUSE_PASSWORD, database: urls.CLICKHOUSE_DATABASE });
     }
     for (const tier of tiers) {
-      // partykit dev on the default port is not the faults tier's: stop it before (its own runs on 19941).
-      if (tier.ownStack && partykit) {
-        await partykit.stop();
-        partykit = undefined;
+      // The shared stack's wrangler dev is not the faults tier's: stop it before (that tier runs its own).
+      if (tier.ownStack && worker) {
+        await worker.stop();
+        worker = undefined;
       }
-      if (tier.needsPartykit && !partykit) {
-        partykit = startPartykit(cfg, { quiet: true });
-        await waitForHttp(`${partykit.url}/parties/main/health`, { server: partykit, ok: (s) => s === 200 });
+      if (tier.needsWorker && !worker) {
+        worker = startWrangler(cfg, { quiet: true });
+        await waitForHttp(`${worker.url}/health`, { server: worker, ok: (s) => s === 200, timeoutMs: 90_000 });
+        env.NETRA_WORKER_URL = worker.url;
       }
       console.log(`\n=== ${tier.name} tests ===`);
       const counts = await runVitest(tier, env);
@@ -111,7 +113,7 @@ async function main(): Promise<number> {
     console.error(`[test] ${(error as Error).message}`);
     totals.failed += 1;
   } finally {
-    await partykit?.stop();
+    await worker?.stop();
     if (startedServices.length > 0) await servicesDown(startedServices);
   }
   console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);

@@ -14,7 +14,7 @@ import { alertChannelsSetting, alertRulesSetting, defaultAlertChannels, defaultA
 import { ConfigError } from "./config/errors.ts";
 import { ROOM_ENV, checkRoomEnv, roomPipelineSections, roomSections } from "./config/room.ts";
 import type { AppConfig, Config } from "./config/types.ts";
-import { deepFreeze, hostPort, intOr, isOriginList, normalise, parseOriginList, parseTableClasses, partyKitHost, required, TABLE_CLASSES_PATTERN, urlWithScheme } from "./config/validators.ts";
+import { deepFreeze, hostPort, intOr, isOriginList, normalise, parseOriginList, parseTableClasses, required, TABLE_CLASSES_PATTERN, urlWithScheme } from "./config/validators.ts";
 
 export * from "./config/errors.ts";
 export * from "./config/types.ts";
@@ -61,7 +61,6 @@ const EnvSchema = z
     UPSTASH_REDIS_REST_TOKEN: z.optional(z.string()),
     UPSTASH_REQUEST_TIMEOUT_MS: intOr(1000, 1),
     UPSTASH_RETRIES: intOr(1, 0, 10),
-    PARTYKIT_HOST: z.optional(partyKitHost),
     API_ADMIN_KEY: z.optional(z.string()),
     INDEX_ADVISOR_APPLY: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "false"),
     INDEX_ADVISOR_MAX_INDEXES: intOr(5, 0, 50),
@@ -197,7 +196,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       requestTimeoutMs: e.UPSTASH_REQUEST_TIMEOUT_MS,
       retries: e.UPSTASH_RETRIES,
     },
-    partykit: { host: e.PARTYKIT_HOST },
     admin: { apiKey: e.API_ADMIN_KEY },
     indexAdvisor: {
       apply: e.INDEX_ADVISOR_APPLY === "1" || e.INDEX_ADVISOR_APPLY === "true",
@@ -220,14 +218,4 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       sessionSecret: e.DASHBOARD_SESSION_SECRET,
     },
   });
-}
-
-/**
- * The origin (scheme://host[:port]) for a PartyKit host setting. A bare host is
- * served over plain http only on loopback, the way partysocket decides.
- */
-export function partyKitOrigin(host: string): string {
-  if (/^https?:\/\//.test(host)) return host.replace(/\/+$/, "");
-  const local = /^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\])(:\d+)?$/.test(host);
-  return `${local ? "http" : "https"}://${host}`;
 }

@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- ws [--clients 50] [--rate 200] [--seconds 5] [--burst 2000] [--priority-every 50] [--port 1999]`
+ * `npm run bench -- ws [--clients 50] [--rate 200] [--seconds 5] [--burst 2000] [--priority-every 50] [--port 8787]`
  *
- * One room, N receivers and one publisher over loopback against `partykit dev`
- * (reused if one answers on the port, else started and stopped here). The same run
+ * One room, N receivers and one publisher over loopback against the rooms' Durable
+ * Objects in `wrangler dev` (reused if one answers on the port, else started and
+ * stopped here). The same run
  * twice: batched (the room's defaults) and unbatched (room setting enabled=false: one
  * frame per message). Two phases each:
  * - fixed rate: `rate` msg/s for `seconds` (every `priority-every`-th a priority
@@ -13,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { localConfig } from "../lib/local-config.ts";
-import { startPartykit, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
+import { startWrangler, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
 import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
 import type { BenchReport } from "./report.ts";
 import { closeAll, openPublisher, openReceivers, publishAtRate, publishBurst, quantile, settle, type Receiver } from "./ws-load.ts";
@@ -28,7 +29,7 @@ interface Options {
 }
 
 function parseArgs(args: string[]): Options {
-  const options: Options = { clients: 50, rate: 200, seconds: 5, burst: 2000, priorityEvery: 50, port: localConfig().partykit.port };
+  const options: Options = { clients: 50, rate: 200, seconds: 5, burst: 2000, priorityEvery: 50, port: localConfig().wrangler.port };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]!.replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(args[i + 1]);
@@ -111,15 +112,16 @@ async function runMode(batched: boolean, o: Options, host: string, origin: strin
   return result;
 }
 
-async function ensurePartykit(port: number): Promise<DevServer | undefined> {
+async function ensureWorker(port: number): Promise<DevServer | undefined> {
   const url = `http://127.0.0.1:${port}/parties/main/health`;
   try {
     if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).status === 200) return undefined;
   } catch {
     // nothing there: start one
   }
-  const server = startPartykit({ ...localConfig(), partykit: { port } }, { quiet: true });
-  await waitForHttp(url, { server, ok: (s) => s === 200 });
+  const cfg = localConfig();
+  const server = startWrangler({ ...cfg, wrangler: { ...cfg.wrangler, port } }, { quiet: true });
+  await waitForHttp(url, { server, ok: (s) => s === 200, timeoutMs: 90_000 });
   return server;
 }
 
@@ -128,7 +130,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
   const secret = process.env.ROOM_TOKEN_SECRET ?? LOCAL_ROOM_TOKEN_SECRET;
   const host = `127.0.0.1:${o.port}`;
   const origin = `http://${host}`;
-  const server = await ensurePartykit(o.port);
+  const server = await ensureWorker(o.port);
   try {
     const unbatched = await runMode(false, o, host, origin, secret);
     const batched = await runMode(true, o, host, origin, secret);
@@ -170,7 +172,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
       },
       tables: { modes: [row(unbatched), row(batched)] },
       notes: [
-        `partykit dev on 127.0.0.1:${o.port}; ${o.clients} receivers + 1 publisher in this process; fixed rate ${o.rate} msg/s for ${o.seconds} s (every ${o.priorityEvery}th priority), then a burst of ${o.burst}`,
+        `wrangler dev (PartyServer rooms) on 127.0.0.1:${o.port}; ${o.clients} receivers + 1 publisher in this process; fixed rate ${o.rate} msg/s for ${o.seconds} s (every ${o.priorityEvery}th priority), then a burst of ${o.burst}`,
         "added_latency_p99_ms is the room's own queue-wait p99 (1 ms buckets); latencies are publish-to-receive in this process",
       ],
     };

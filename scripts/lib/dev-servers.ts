@@ -1,7 +1,7 @@
 /**
- * `partykit dev` and `wrangler dev` as child processes of ours: each in its own
- * process group, so stopping it also stops the workerd it spawned, and nothing
- * else on the machine is touched.
+ * `wrangler dev` (API, cron and rooms) as a child process of ours, in its own process
+ * group, so stopping it also stops the workerd it spawned, and nothing else on the
+ * machine is touched.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -58,12 +58,6 @@ function startGroup(name: string, url: string, args: string[], env: NodeJS.Proce
       if (groupAlive(pid)) process.kill(-pid, "SIGKILL");
     },
   };
-}
-
-export function startPartykit(cfg: LocalConfig, { quiet = false } = {}): DevServer {
-  const bin = join(repoRoot, "node_modules/partykit/dist/bin.mjs");
-  const args = [bin, "dev", "--disable-request-cf-fetch", "--no-hotkeys", "-p", String(cfg.partykit.port)];
-  return startGroup("partykit", `http://127.0.0.1:${cfg.partykit.port}`, args, offlineEnv, "SIGTERM", quiet);
 }
 
 export function startWrangler(cfg: LocalConfig, { quiet = false, extraArgs = [] as string[] } = {}): DevServer {

@@ -4,11 +4,10 @@
  * dependencies never touches the shared stack on the default ports.
  *
  *   Postgres 25433, Redis 26380, Upstash REST 28080, Neon 24445, ClickHouse 28124,
- *   wrangler dev 8891 (inspector 9491), partykit dev 19941; state in /tmp/netra-faults.
+ *   wrangler dev 8891 (inspector 9491; API, cron and rooms); state in /tmp/netra-faults.
  *
  * Every process is tracked by a PID file under the state dir (the services' own, plus
- * pids/wrangler.pid and pids/partykit.pid for the dev servers, which are process
- * groups), so the suite's teardown, or the next run, can stop what a crashed run left.
+ * pids/wrangler.pid for the dev server, a process group), so the suite's teardown, or the next run, can stop what a crashed run left.
  *
  * @example
  * const stack = await startFaultStack();
@@ -43,7 +42,6 @@ export function faultConfig(stateDir = FAULT_STATE_DIR): LocalConfig {
     neon: { port: 24445, delayMs: 0 },
     clickhouse: { port: 28124, dataDir: join(stateDir, "clickhouse"), user: "default", password: "", database: "netra" },
     wrangler: { port: 8891, inspectorPort: 9491 },
-    partykit: { port: 19941 },
   };
 }
 
@@ -109,7 +107,7 @@ export function processTree(pid: number): number[] {
 }
 
 /** The main PID of a faults-stack process, if it runs. */
-export function mainPid(cfg: LocalConfig, name: FaultServiceName | "partykit" | "wrangler"): number | undefined {
+export function mainPid(cfg: LocalConfig, name: FaultServiceName | "wrangler"): number | undefined {
   if (name === "postgres") {
     const file = join(cfg.postgres.dataDir, "data", "postmaster.pid");
     const pid = readPid(file);
@@ -129,7 +127,7 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
 }
 
 /** SIGSTOP the process and its descendants ("slow": it keeps its sockets but never answers). Returns what it stopped. */
-export function pauseProcess(cfg: LocalConfig, name: FaultServiceName | "partykit"): number[] {
+export function pauseProcess(cfg: LocalConfig, name: FaultServiceName): number[] {
   const pid = mainPid(cfg, name);
   if (pid === undefined) throw new Error(`${name} is not running`);
   const pids = processTree(pid);
@@ -144,7 +142,7 @@ export function resumeProcesses(pids: readonly number[]): void {
 
 /** SIGCONT every process of the faults stack: the safety net of teardown and of a crashed run. */
 export function resumeAll(cfg: LocalConfig): void {
-  for (const name of ["postgres", "redis", "upstash", "neon", "clickhouse", "partykit", "wrangler"] as const) {
+  for (const name of ["postgres", "redis", "upstash", "neon", "clickhouse", "wrangler"] as const) {
     const pid = mainPid(cfg, name);
     if (pid !== undefined) signalAll(processTree(pid), "SIGCONT");
   }
@@ -176,7 +174,7 @@ async function stopGroup(pidFile: string, signal: NodeJS.Signals): Promise<void>
   if (groupAlive(pid)) process.kill(-pid, "SIGKILL");
 }
 
-function startGroup(cfg: LocalConfig, name: "partykit" | "wrangler", args: string[]): DevServer {
+function startGroup(cfg: LocalConfig, name: "wrangler", args: string[]): DevServer {
   // Output to the state dir's log (the Worker's structured error lines are what explain a 5xx).
   const logFile = join(cfg.stateDir, "logs", `${name}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
@@ -192,39 +190,11 @@ function startGroup(cfg: LocalConfig, name: "partykit" | "wrangler", args: strin
   child.unref();
   const pidFile = join(cfg.stateDir, "pids", `${name}.pid`);
   writePid(pidFile, child.pid);
-  const url = name === "wrangler" ? wranglerUrl(cfg) : partykitUrl(cfg);
-  return { name, url, child, stop: () => stopGroup(pidFile, name === "wrangler" ? "SIGINT" : "SIGTERM") };
-}
-
-export function partykitUrl(cfg: LocalConfig): string {
-  return `http://127.0.0.1:${cfg.partykit.port}`;
+  return { name, url: wranglerUrl(cfg), child, stop: () => stopGroup(pidFile, "SIGINT") };
 }
 
 export function wranglerUrl(cfg: LocalConfig): string {
   return `http://127.0.0.1:${cfg.wrangler.port}`;
-}
-
-/** `partykit dev` on the private port with its own persisted state (never the repo's .partykit). */
-export async function startFaultPartykit(cfg: LocalConfig): Promise<void> {
-  const urls = localUrls(cfg);
-  const bin = join(repoRoot, "node_modules/partykit/dist/bin.mjs");
-  const server = startGroup(cfg, "partykit", [
-    bin, "dev", "--disable-request-cf-fetch", "--no-hotkeys",
-    "-p", String(cfg.partykit.port),
-    "--persist", join(cfg.stateDir, "partykit"),
-    // Over .env.local (the shared stack's): the rooms' secret and their metrics go to this stack.
-    "--var",
-    `ROOM_TOKEN_SECRET=${FAULT_ROOM_TOKEN_SECRET}`,
-    `CLICKHOUSE_URL=${urls.CLICKHOUSE_URL}`,
-    `CLICKHOUSE_USER=${urls.CLICKHOUSE_USER}`,
-    `CLICKHOUSE_PASSWORD=${urls.CLICKHOUSE_PASSWORD}`,
-    `CLICKHOUSE_DATABASE=${urls.CLICKHOUSE_DATABASE}`,
-  ]);
-  await waitForHttp(`${server.url}/parties/main/health`, { ok: (s) => s === 200, timeoutMs: 60_000, server });
-}
-
-export function stopFaultPartykit(cfg: LocalConfig): Promise<void> {
-  return stopGroup(join(cfg.stateDir, "pids", "partykit.pid"), "SIGTERM");
 }
 
 /**
@@ -265,7 +235,6 @@ function snapshotConfig(cfg: LocalConfig): string {
 export interface FaultStackInfo {
   cfg: LocalConfig;
   workerUrl: string;
-  partykitUrl: string;
   adminKey: string;
 }
 
@@ -283,9 +252,9 @@ export async function startFaultStack(cfg: LocalConfig = faultConfig(), log: (li
     { url: urls.CLICKHOUSE_URL, username: urls.CLICKHOUSE_USER, password: urls.CLICKHOUSE_PASSWORD, database: urls.CLICKHOUSE_DATABASE },
     { log: () => undefined },
   );
-  await Promise.all([startFaultPartykit(cfg), startFaultWrangler(cfg)]);
-  log(`[faults] wrangler dev ${wranglerUrl(cfg)}, partykit dev ${partykitUrl(cfg)}`);
-  return { cfg, workerUrl: wranglerUrl(cfg), partykitUrl: partykitUrl(cfg), adminKey: FAULT_ADMIN_KEY };
+  await startFaultWrangler(cfg);
+  log(`[faults] wrangler dev ${wranglerUrl(cfg)} (API, cron and rooms)`);
+  return { cfg, workerUrl: wranglerUrl(cfg), adminKey: FAULT_ADMIN_KEY };
 }
 
 /** Resumes anything paused, then stops the dev servers and the services (reverse order). Never throws. */
@@ -293,6 +262,5 @@ export async function stopFaultStack(cfg: LocalConfig = faultConfig()): Promise<
   if (!existsSync(cfg.stateDir)) return;
   resumeAll(cfg);
   await stopFaultWrangler(cfg).catch(() => undefined);
-  await stopFaultPartykit(cfg).catch(() => undefined);
   for (const service of stack(cfg).reverse()) await service.down().catch(() => undefined);
 }

@@ -27,7 +27,6 @@ export interface LocalConfig {
   neon: { port: number; delayMs: number };
   clickhouse: { port: number; dataDir: string; user: string; password: string; database: string };
   wrangler: { port: number; inspectorPort: number };
-  partykit: { port: number };
 }
 
 export function localConfig(): LocalConfig {
@@ -52,7 +51,6 @@ export function localConfig(): LocalConfig {
       database: "netra",
     },
     wrangler: { port: port("NETRA_WRANGLER_PORT", 8787), inspectorPort: port("NETRA_WRANGLER_INSPECTOR_PORT", 9329) },
-    partykit: { port: port("NETRA_PARTYKIT_PORT", 1999) },
   };
 }
 
@@ -69,6 +67,5 @@ export function localUrls(cfg: LocalConfig = localConfig()) {
     CLICKHOUSE_USER: cfg.clickhouse.user,
     CLICKHOUSE_PASSWORD: cfg.clickhouse.password,
     CLICKHOUSE_DATABASE: cfg.clickhouse.database,
-    PARTYKIT_HOST: `127.0.0.1:${cfg.partykit.port}`,
   };
 }

@@ -59,7 +59,7 @@ export function stack(cfg: LocalConfig = localConfig()): Service[] {
 
 /** Local development secrets: fixed, harmless values that only open the local stack. */
 export const LOCAL_ADMIN_KEY = "netra-local-admin-key";
-/** Signs room tokens (Worker) and checks them (PartyKit rooms); both read it from their own env file. */
+/** Signs room tokens (the API) and checks them (the rooms, in the same Worker). */
 export const LOCAL_ROOM_TOKEN_SECRET = "netra-local-room-token-secret";
 
 /** The Worker's env for a stack: its URLs, production's variable names, and the stack's secrets. */
@@ -74,7 +74,6 @@ export function workerVars(cfg: LocalConfig, secrets: { adminKey: string; roomTo
     CLICKHOUSE_USER: urls.CLICKHOUSE_USER,
     CLICKHOUSE_PASSWORD: urls.CLICKHOUSE_PASSWORD,
     CLICKHOUSE_DATABASE: urls.CLICKHOUSE_DATABASE,
-    PARTYKIT_HOST: urls.PARTYKIT_HOST,
     API_ADMIN_KEY: secrets.adminKey,
     ROOM_TOKEN_SECRET: secrets.roomTokenSecret,
   };
@@ -86,10 +85,5 @@ export function writeDevVars(cfg: LocalConfig = localConfig()): string {
   const file = join(repoRoot, ".dev.vars");
   const body = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n");
   writeFileSync(file, `# Written by \`npm run services -- up\` for the local stack. Not a secret store.\n${body}\n`);
-  // partykit dev reads .env.local (never `partykit deploy`, which would push .env): the rooms' copy of the
-  // secret, and ClickHouse for the rooms' metrics (room_events).
-  const roomVars = ["ROOM_TOKEN_SECRET", "CLICKHOUSE_URL", "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_DATABASE"];
-  const roomBody = roomVars.map((k) => `${k}=${JSON.stringify(vars[k])}`).join("\n");
-  writeFileSync(join(repoRoot, ".env.local"), `# Written by \`npm run services -- up\` for partykit dev. Not a secret store.\n${roomBody}\n`);
   return file;
 }

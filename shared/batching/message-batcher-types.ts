@@ -8,7 +8,7 @@ export interface Scheduler {
   setTimer(ms: number, fn: () => void): () => void;
 }
 
-/** The real clock and timers (a PartyKit room, a Node process). */
+/** The real clock and timers (a room's Durable Object, a Node process). */
 export const systemScheduler: Scheduler = {
   now: () => Date.now(),
   setTimer(ms, fn) {
@@ -45,7 +45,7 @@ export interface BatcherSettings {
   highWaterBytes: number;
 }
 
-export type FlushCause = "time" | "size" | "bytes" | "priority" | "unbatched" | "close" | "manual";
+export type FlushCause = "time" | "size" | "bytes" | "priority" | "control" | "replay" | "unbatched" | "close" | "manual";
 
 /** What one flush sent: one frame per record. */
 export interface FlushRecord {

@@ -34,6 +34,10 @@ interface Queued {
   body: string;
   priority: number;
   at: number;
+  /** The caller's reference for this message (a room's history id); 0: none. */
+  ref: number;
+  /** A control message (hello, error): leaves at once, never counted as a priority delivery. */
+  control?: true;
 }
 
 export class MessageBatcher {
@@ -44,6 +48,7 @@ export class MessageBatcher {
   private adaptive: AdaptiveBatchSize;
   private closed = false;
   private seq: number;
+  private sentRef = 0;
   readonly stats: BatcherStats = { enqueued: 0, framesSent: 0, messagesSent: 0, dropped: 0, priorityDeliveries: 0, deferred: 0 };
 
   constructor(
@@ -53,14 +58,22 @@ export class MessageBatcher {
     private readonly observer: BatcherObserver = {},
     /** Sequence number of the first message; a resumed connection continues its numbering. */
     firstSeq = 1,
+    /** What `lastSentRef` starts at. */
+    firstRef = 0,
   ) {
     this.seq = firstSeq;
+    this.sentRef = firstRef;
     this.adaptive = this.newAdaptive();
   }
 
   /** Sequence number the next message sent will carry. */
   get nextSeq(): number {
     return this.seq;
+  }
+
+  /** The highest `ref` sent so far (or the `firstRef` given), so a resume knows where this connection stands. */
+  get lastSentRef(): number {
+    return this.sentRef;
   }
 
   get queued(): number {
@@ -84,14 +97,14 @@ export class MessageBatcher {
   }
 
   /** Queue one serialized JSON message (or send it now: priority, batching off). */
-  enqueue(body: string, priority = 0): void {
+  enqueue(body: string, priority = 0, ref = 0): void {
     if (this.closed) return;
     const now = this.scheduler.now();
     this.stats.enqueued += 1;
     this.adaptive.recordArrival(now);
     const urgent = priority >= this.settings.priorityThreshold;
     if (!this.settings.enabled || urgent) {
-      this.queue.push({ body, priority, at: now });
+      this.queue.push({ body, priority, at: now, ref });
       this.queuedBytes += body.length;
       this.flush(urgent ? "priority" : "unbatched");
       return;
@@ -99,18 +112,42 @@ export class MessageBatcher {
     // Byte budget: what is queued leaves before a message that would take it past the budget.
     if (this.queue.length > 0 && this.queuedBytes + body.length > this.settings.maxBatchBytes) this.flushUnlessBackedUp("bytes");
     if (this.queue.length >= this.settings.queueLimit && !this.makeRoom(priority)) return;
-    this.queue.push({ body, priority, at: now });
+    this.queue.push({ body, priority, at: now, ref });
     this.queuedBytes += body.length;
     if (this.queue.length >= this.batchTarget()) this.flushUnlessBackedUp("size");
     else this.armTimer();
   }
 
+  /**
+   * A control message (hello, error, recovered): it leaves at once with everything
+   * queued before it, like a priority message, but is not one (not counted as a
+   * priority delivery, not subject to the queue bound).
+   */
+  sendControl(body: string): void {
+    if (this.closed) return;
+    this.queue.push({ body, priority: 0, at: this.scheduler.now(), ref: 0, control: true });
+    this.queuedBytes += body.length;
+    this.flush("control");
+  }
+
+  /**
+   * Messages a resumed connection missed, sent now in order, in frames bounded by the
+   * byte budget only: they are owed already, so neither the queue bound nor the
+   * batch size applies. `refs[i]` is `bodies[i]`'s reference.
+   */
+  replay(bodies: readonly string[], refs: readonly number[]): void {
+    if (this.closed || bodies.length === 0) return;
+    const at = this.scheduler.now();
+    bodies.forEach((body, i) => this.queue.push({ body, priority: 0, at, ref: refs[i] ?? 0 }));
+    this.flush("replay");
+  }
+
   /** Send everything queued now, in frames of at most the batch target. */
   flush(cause: FlushCause = "manual"): void {
     this.disarmTimer();
-    // A priority frame carries everything queued before it: one frame, order kept.
-    const whole = cause === "priority";
-    const chunk = cause === "unbatched" ? 1 : Math.max(this.batchTarget(), 1);
+    // A priority (or control) frame carries everything queued before it: one frame, order kept.
+    const whole = cause === "priority" || cause === "control";
+    const chunk = cause === "unbatched" ? 1 : cause === "replay" ? Number.POSITIVE_INFINITY : Math.max(this.batchTarget(), 1);
     while (this.queue.length > 0) {
       let count = 0;
       let bytes = 0;
@@ -140,10 +177,11 @@ export class MessageBatcher {
     this.sink.send(frame);
     const ended = this.scheduler.now();
     this.seq += batch.length;
+    for (const m of batch) if (m.ref > this.sentRef) this.sentRef = m.ref;
     this.droppedSinceFrame = 0;
     this.adaptive.recordSend(ended - started);
     const threshold = this.settings.priorityThreshold;
-    const priority = batch.some((m) => m.priority >= threshold);
+    const priority = batch.some((m) => m.control !== true && m.priority >= threshold);
     this.stats.framesSent += 1;
     this.stats.messagesSent += batch.length;
     if (priority) this.stats.priorityDeliveries += 1;
@@ -152,7 +190,7 @@ export class MessageBatcher {
       size: batch.length,
       frameBytes: frame.length,
       priority,
-      waitsMs: batch.filter((m) => m.priority < threshold).map((m) => started - m.at),
+      waitsMs: batch.filter((m) => m.control !== true && m.priority < threshold && cause !== "replay").map((m) => started - m.at),
       dropped,
       sendCostMs: ended - started,
     });

@@ -1,11 +1,11 @@
-/** The variables a PartyKit room reads (no DATABASE_URL there), and loadRoomConfig. */
+/** The variables a room reads (the room's config alone: no DATABASE_URL needed), and loadRoomConfig. */
 // zod/mini, not zod: the same validation for ~20 KB of Worker bundle instead of ~450 KB.
 import * as z from "zod/mini";
 import { ConfigError } from "./errors.ts";
 import type { AnalyticsConfig, BatchProcessorConfig, ClickHouseConfig, DeepReadonly, RoomsConfig, WebSocketBatchingConfig } from "./types.ts";
 import { deepFreeze, intOr, normalise, urlWithScheme } from "./validators.ts";
 
-/** What a PartyKit room reads as well: it has no DATABASE_URL, so loadRoomConfig parses these alone. */
+/** What a room reads: loadRoomConfig parses these alone, so a room never fails on the API's settings. */
 export const ROOM_ENV = {
   WS_MAX_BATCH_SIZE: intOr(10, 1),
   WS_MAX_WAIT_MS: intOr(100, 0),
@@ -19,7 +19,9 @@ export const ROOM_ENV = {
   WS_INBOUND_BURST: intOr(200, 1),
   ROOM_TOKEN_SECRET: z.optional(z.string().check(z.minLength(16, { error: "must be at least 16 characters" }))),
   ROOM_TOKEN_TTL_SECONDS: intOr(300, 10, 86_400),
-  ROOM_METRICS_INTERVAL_MS: intOr(10_000, 100, 3_600_000),
+  ROOM_METRICS_INTERVAL_MS: intOr(1000, 100, 3_600_000),
+  ROOM_HISTORY_MESSAGES: intOr(10_000, 1, 1_000_000),
+  ROOM_HISTORY_MAX_AGE_MS: intOr(300_000, 1000, 86_400_000),
   ROOM_PUBLISH_TIMEOUT_MS: intOr(2000, 1, 60_000),
   // The metrics pipeline: rooms send their counters to ClickHouse like the Worker does.
   BATCH_MAX_SIZE: intOr(100, 1),
@@ -61,7 +63,13 @@ export function roomSections(e: RoomEnv): { websocket: WebSocketBatchingConfig; 
       inboundRatePerSecond: e.WS_INBOUND_RATE_PER_SECOND,
       inboundBurst: e.WS_INBOUND_BURST,
     },
-    rooms: { tokenSecret: e.ROOM_TOKEN_SECRET, tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS, metricsIntervalMs: e.ROOM_METRICS_INTERVAL_MS, publishTimeoutMs: e.ROOM_PUBLISH_TIMEOUT_MS },
+    rooms: {
+      tokenSecret: e.ROOM_TOKEN_SECRET,
+      tokenTtlSeconds: e.ROOM_TOKEN_TTL_SECONDS,
+      metricsIntervalMs: e.ROOM_METRICS_INTERVAL_MS,
+      publishTimeoutMs: e.ROOM_PUBLISH_TIMEOUT_MS,
+      history: { maxMessages: e.ROOM_HISTORY_MESSAGES, maxAgeMs: e.ROOM_HISTORY_MAX_AGE_MS },
+    },
   };
 }
 
@@ -93,7 +101,7 @@ export interface RoomPipelineConfig {
 }
 
 
-/** The config sections a PartyKit room uses. */
+/** The config sections a room uses. */
 export type RoomAppConfig = DeepReadonly<{ websocket: WebSocketBatchingConfig; rooms: RoomsConfig } & RoomPipelineConfig>;
 
 const RoomEnvSchema = z.object(ROOM_ENV).check(
@@ -103,8 +111,8 @@ const RoomEnvSchema = z.object(ROOM_ENV).check(
 );
 
 /**
- * The WebSocket batching and room-auth sections alone, for a PartyKit room (its
- * env has none of the Worker's database or cache settings). Same variables,
+ * The WebSocket batching and room-auth sections alone, for a room (it needs none of
+ * the Worker's database or cache settings). Same variables,
  * defaults and errors as loadConfig.
  *
  * @example

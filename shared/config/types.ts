@@ -84,8 +84,10 @@ export interface RoomsConfig {
   /** HMAC key for room connection tokens and server publishes; a secret. Undefined: rooms refuse everyone. */
   tokenSecret: string | undefined;
   tokenTtlSeconds: number;
-  /** How often a room with connections sends its counters to the metrics pipeline (and on last disconnect). */
+  /** How soon after activity a room sends its counters to the metrics pipeline (the room's alarm). */
   metricsIntervalMs: number;
+  /** The history a reconnecting client recovers missed messages from: at most this many messages, none older. */
+  history: { maxMessages: number; maxAgeMs: number };
   /** Bound on one server publish to a room (agent state events); the API never waits for it. */
   publishTimeoutMs: number;
 }
@@ -116,11 +118,6 @@ export interface ClickHouseConfig {
   password: string;
   database: string;
   requestTimeoutMs: number;
-}
-
-export interface PartyKitConfig {
-  /** host[:port], or a full http(s) origin. */
-  host: string | undefined;
 }
 
 export interface AdminConfig {
@@ -184,7 +181,6 @@ export interface Config {
   postgres: PostgresConfig;
   redis: RedisConfig;
   clickhouse: ClickHouseConfig;
-  partykit: PartyKitConfig;
   admin: AdminConfig;
   monitoring: MonitoringConfig;
   indexAdvisor: IndexAdvisorConfig;

@@ -34,10 +34,6 @@ export const hostPort = z
   .string()
   .check(z.regex(/^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/, { error: "must be host or host:port" }));
 
-export const partyKitHost = z.union([hostPort, urlWithScheme(["http:", "https:"])], {
-  error: "must be host[:port] or an http(s) origin",
-});
-
 export const TABLE_CLASSES_PATTERN = /^\s*([A-Za-z_][\w.]*\s*=\s*(user|config|default)\s*(,\s*|$))*$/;
 
 /** "users=user,public.api_keys=config" -> { "public.users": "user", "public.api_keys": "config" }. */

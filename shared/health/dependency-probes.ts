@@ -1,23 +1,22 @@
 /**
- * Health probes for the four dependencies of netra-edge, built from config.
- * A dependency without connection settings gets a probe that fails with
- * "not configured", so the report always lists all four.
+ * Health probes for the four dependencies of netra-edge, built from config (and, for
+ * the rooms, the Worker's way to reach them). A dependency without connection
+ * settings gets a probe that fails with "not configured", so the report always lists
+ * all four.
  */
 import { clickhouse, pingClickHouse } from "../analytics/clickhouse-client.ts";
 import { upstashRedis } from "../cache/upstash-client.ts";
-import { NotConfiguredError, partyKitOrigin, type AppConfig } from "../config.ts";
+import { NotConfiguredError, type AppConfig } from "../config.ts";
 import { neonSql } from "../db/neon-client.ts";
+import type { RoomTarget } from "../rooms/publish.ts";
 import type { HealthProbe } from "./run-health-checks.ts";
 
-export const DEPENDENCIES = ["postgres", "redis", "clickhouse", "partykit"] as const;
+export const DEPENDENCIES = ["postgres", "redis", "clickhouse", "rooms"] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
 
-/** The path a PartyKit deployment answers health on: room "health" of the main party. */
-export const PARTYKIT_HEALTH_PATH = "/parties/main/health";
-
 export interface ProbeOptions {
-  /** The fetch used for PartyKit; defaults to the global one. */
-  fetch?: typeof fetch;
+  /** The rooms' health room (it answers GET with 200); undefined: rooms not configured. */
+  rooms?: RoomTarget;
 }
 
 /**
@@ -27,7 +26,6 @@ export interface ProbeOptions {
  * const report = await runHealthChecks(dependencyProbes(config), { timeoutMs: config.health.checkTimeoutMs });
  */
 export function dependencyProbes(config: AppConfig, options: ProbeOptions = {}): Record<Dependency, HealthProbe> {
-  const fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   return {
     postgres: async (signal) => {
       await neonSql(config.postgres).query("select 1", [], { fetchOptions: { signal } });
@@ -37,10 +35,9 @@ export function dependencyProbes(config: AppConfig, options: ProbeOptions = {}):
       if (reply !== "PONG") throw new Error(`unexpected PING reply: ${String(reply)}`);
     },
     clickhouse: (signal) => pingClickHouse(clickhouse(config.clickhouse), signal),
-    partykit: async (signal) => {
-      const host = config.partykit.host;
-      if (host === undefined) throw new NotConfiguredError();
-      const response = await fetcher(`${partyKitOrigin(host)}${PARTYKIT_HEALTH_PATH}`, { signal });
+    rooms: async (signal) => {
+      if (options.rooms === undefined) throw new NotConfiguredError();
+      const response = await options.rooms.fetch("", { signal });
       await response.body?.cancel();
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
     },

@@ -1,36 +1,79 @@
 /**
- * A room's logic, free of PartyKit: connections each get a MessageBatcher; a client's
- * message fans out to the others (or to named connections) through their queues; a
- * publisher's event does the same; bad input gets an error message back (or, for a
- * flood, the connection is closed with 1008) and touches nobody else.
+ * A room's logic, free of any runtime: connections each get a MessageBatcher; a
+ * client's message fans out to the others (or to named connections) through their
+ * queues; a publisher's event does the same; bad input gets an error message back
+ * (or, for a flood, the connection is closed with 1008) and touches nobody else.
  *
- * Resume: when a connection closes, its next sequence number is kept for
- * `resumeWindowMs`, and every message it would have received meanwhile advances it.
- * The same connection id coming back continues from there, so its client sees exactly
- * how many messages it missed (wire-reader.ts `missed` gap).
+ * Every message a client or publisher sends is first appended to the room's history
+ * (RoomStore) with a room-wide `id`, which the message carries. A connection that
+ * comes back with its id resumes (resume.ts): it gets every visible message it
+ * missed, queued-but-unsent ones included, in order and once, then a `recovered`
+ * marker, before anything new.
  *
- * rooms/main.ts adapts PartyKit's events to this class.
+ * Hibernation: the runtime may drop this object between events. Everything a
+ * connection needs afterwards is in its ConnectionState, which the room hands to
+ * `connection.save` whenever it changes (after each frame, each inbound message);
+ * the adapter passes it back through `restore`. Queues are only ever non-empty while
+ * their flush timer is armed, and a runtime does not hibernate with a timer pending.
+ *
+ * rooms/main-room.ts adapts PartyServer's events to this class.
  *
  * @example
- * const room = new BatchingRoom({ party: "main", room: "agent-42", settings, scheduler: systemScheduler });
- * room.connect({ id, send: (f) => ws.send(f), close: (c, r) => ws.close(c, r) });
- * room.receive(id, '{"type":"message","data":{"step":3}}');
+ * const room = new BatchingRoom({ party: "main", room: "agent-42", settings, scheduler: systemScheduler, store, history, newKey });
+ * room.connect(connection, { claim: undefined, key: undefined, boundToken: false });
+ * room.receive(connection, '{"type":"message","data":{"step":3}}');
  */
 import { MessageBatcher } from "../batching/message-batcher.ts";
 import type { Scheduler } from "../batching/message-batcher-types.ts";
-import { InboundLimiter } from "./inbound-limiter.ts";
+import { encodeFrame } from "../batching/wire.ts";
+import { FlowWindow } from "./flow-window.ts";
+import { InboundLimiter, type InboundLimiterState } from "./inbound-limiter.ts";
 import { errorMessage, parseClientMessage, RoomInputError, type PublishRequest } from "./protocol.ts";
+import { decideResume, type ResumeClaim } from "./resume.ts";
 import { RoomMetrics, type RoomMetricsSink, type RoomMetricsSnapshot } from "./room-metrics.ts";
+import { visibleTo, type RoomStore } from "./room-store.ts";
 import type { RoomSettings } from "./room-settings.ts";
 
 /** Close code for a client that keeps flooding past its rate (policy violation). */
 export const ABUSE_CLOSE_CODE = 1008;
+/** Close code for a connection whose id is already open and who cannot prove it is the same client. */
+export const ID_IN_USE_CLOSE_CODE = 4409;
+/** Close code sent to the older socket when its client reconnected on a new one. */
+export const REPLACED_CLOSE_CODE = 4001;
+
+/** What a connection needs after a hibernation; saved by the adapter (PartyServer: `conn.setState`). */
+export interface ConnectionState {
+  v: 1;
+  /** Tells this socket from a newer one with the same connection id. */
+  socket: string;
+  acks: boolean;
+  nextSeq: number;
+  /** Last history id sent. */
+  sentId: number;
+  inbound: InboundLimiterState;
+}
 
 export interface RoomConnection {
   readonly id: string;
+  /** Unique per socket (the adapter makes one at connect and keeps it in the state). */
+  readonly socket: string;
+  /** The client acknowledges what it takes (`?ack=1`): the room's backpressure signal (flow-window.ts). */
+  readonly acks: boolean;
   send(frame: string): void;
   close(code: number, reason: string): void;
-  bufferedAmount?(): number;
+  save(state: ConnectionState): void;
+}
+
+export interface ConnectRequest {
+  claim: ResumeClaim | undefined;
+  key: string | undefined;
+  /** The token names this connection id. */
+  boundToken: boolean;
+}
+
+export interface HistoryLimits {
+  maxMessages: number;
+  maxAgeMs: number;
 }
 
 export interface BatchingRoomOptions {
@@ -38,34 +81,24 @@ export interface BatchingRoomOptions {
   room: string;
   settings: RoomSettings;
   scheduler: Scheduler;
-  /** Receives a snapshot every `metricsIntervalMs` while the room has connections, and when the last one leaves. */
+  store: RoomStore;
+  history: HistoryLimits;
+  /** A fresh, unguessable resume key. */
+  newKey(): string;
   metricsSink?: RoomMetricsSink;
-  metricsIntervalMs?: number;
-  resumeWindowMs?: number;
-  /** Bound on remembered closed connections. */
-  maxDetached?: number;
 }
 
 interface Member {
   connection: RoomConnection;
   batcher: MessageBatcher;
   limiter: InboundLimiter;
+  flow: FlowWindow | undefined;
 }
-
-interface Detached {
-  nextSeq: number;
-  leftAt: number;
-}
-
-/** Control messages (hello, errors) leave at once, ahead of nothing: above every priority. */
-const CONTROL = Number.POSITIVE_INFINITY;
 
 export class BatchingRoom {
   readonly metrics = new RoomMetrics();
   private readonly members = new Map<string, Member>();
-  private readonly detached = new Map<string, Detached>();
   private settingsNow: RoomSettings;
-  private cancelMetricsTimer: (() => void) | undefined;
 
   constructor(private readonly options: BatchingRoomOptions) {
     this.settingsNow = options.settings;
@@ -79,83 +112,123 @@ export class BatchingRoom {
     return this.members.size;
   }
 
-  connect(connection: RoomConnection): void {
-    const { scheduler } = this.options;
-    this.members.get(connection.id)?.batcher.close();
-    this.pruneDetached();
-    const resumed = this.detached.get(connection.id);
-    this.detached.delete(connection.id);
-    const batcher = new MessageBatcher(
-      { send: (frame) => connection.send(frame), bufferedAmount: connection.bufferedAmount?.bind(connection) },
-      this.settingsNow,
-      scheduler,
-      { onFlush: (record) => this.metrics.recordFlush(record), onDrop: () => this.metrics.recordDrop() },
-      resumed?.nextSeq ?? 1,
-    );
-    const limiter = new InboundLimiter({ ratePerSecond: this.settingsNow.inboundRatePerSecond, burst: this.settingsNow.inboundBurst }, scheduler.now());
-    this.members.set(connection.id, { connection, batcher, limiter });
-    this.metrics.connections = this.members.size;
-    this.metrics.connectionsTotal += 1;
+  /** A new socket: greet it, resuming its id where the room can (resume.ts). */
+  connect(connection: RoomConnection, request: ConnectRequest): void {
+    const { store } = this.options;
+    const existing = this.members.get(connection.id);
+    const record = store.record(connection.id);
+    const decision = decideResume({
+      record,
+      live: existing && { nextSeq: existing.batcher.nextSeq, sentId: existing.batcher.lastSentRef },
+      claim: request.claim,
+      key: request.key,
+      boundToken: request.boundToken,
+      oldestId: store.oldestId(),
+      nextId: store.nextId(),
+    });
+    if (decision.kind === "refuse") {
+      this.metrics.recordRejected("connection_id_in_use");
+      connection.send(encodeFrame(1, [errorMessage("connection_id_in_use", decision.reason)]));
+      connection.close(ID_IN_USE_CLOSE_CODE, decision.reason);
+      return;
+    }
+    if (existing !== undefined) {
+      // The same client on a new socket (a network change): the old one goes quietly; its queue is in the history.
+      existing.batcher.close();
+      this.members.delete(connection.id);
+      existing.connection.close(REPLACED_CLOSE_CODE, "replaced by a newer connection");
+    }
+    const resumed = decision.kind === "resume";
+    const nextId = store.nextId();
+    const key = resumed && record !== undefined ? record.key : this.options.newKey();
+    const firstSeq = resumed ? decision.nextSeq : 1;
+    const afterId = resumed ? decision.afterId : nextId - 1;
+    const member = this.admit(connection, firstSeq, afterId, undefined);
+    store.saveRecord({ id: connection.id, key, firstId: resumed && record ? record.firstId : nextId, nextSeq: firstSeq, sentId: afterId, leftAt: null });
     const { party, room } = this.options;
     const { enabled, maxWaitMs, priorityThreshold } = this.settingsNow;
-    batcher.enqueue(
-      JSON.stringify({ type: "hello", connectionId: connection.id, room, party, resumed: resumed !== undefined, settings: { enabled, maxWaitMs, priorityThreshold } }),
-      CONTROL,
+    const recovery = resumed ? "recovered" : decision.kind === "reset" ? "reset" : "new";
+    member.batcher.sendControl(
+      JSON.stringify({ type: "hello", connectionId: connection.id, room, party, resumed, recovery, resumeKey: key, settings: { enabled, maxWaitMs, priorityThreshold } }),
     );
-    this.armMetrics();
-  }
-
-  disconnect(id: string): void {
-    const member = this.members.get(id);
-    if (member === undefined) return;
-    member.batcher.close();
-    this.members.delete(id);
-    this.metrics.connections = this.members.size;
-    this.pruneDetached();
-    if (this.detached.size >= (this.options.maxDetached ?? 1000)) {
-      const oldest = this.detached.keys().next().value;
-      if (oldest !== undefined) this.detached.delete(oldest);
+    if (resumed) {
+      const missed = store.since(afterId).filter((entry) => visibleTo(entry, connection.id));
+      member.batcher.replay(missed.map((e) => e.body), missed.map((e) => e.id));
+      this.metrics.recoveries += 1;
+      this.metrics.replayed += missed.length;
+      member.batcher.sendControl(JSON.stringify({ type: "recovered", count: missed.length, lastId: member.batcher.lastSentRef }));
+    } else if (decision.kind === "reset") {
+      this.metrics.resets += 1;
     }
-    this.detached.set(id, { nextSeq: member.batcher.nextSeq, leftAt: this.options.scheduler.now() });
-    if (this.members.size === 0) this.emitMetrics();
+    this.save(member);
   }
 
-  /** One WebSocket message from connection `id`. */
-  receive(id: string, raw: string | ArrayBuffer | ArrayBufferView): void {
-    const member = this.members.get(id);
-    if (member === undefined) return;
+  /** A socket that was open before the object hibernated: back into the room, silently. */
+  restore(connection: RoomConnection, state: ConnectionState): void {
+    this.admit(connection, state.nextSeq, state.sentId, state.inbound);
+  }
+
+  /** A socket closed. Only the socket that holds the id leaves: a replaced one closing later changes nothing. */
+  disconnect(connection: Pick<RoomConnection, "id" | "socket">): void {
+    const member = this.members.get(connection.id);
+    if (member === undefined || member.connection.socket !== connection.socket) return;
+    member.batcher.close();
+    this.members.delete(connection.id);
+    this.metrics.connections = this.members.size;
+    const record = this.options.store.record(connection.id);
+    if (record !== undefined) {
+      this.options.store.saveRecord({ ...record, nextSeq: member.batcher.nextSeq, sentId: member.batcher.lastSentRef, leftAt: this.options.scheduler.now() });
+    }
+  }
+
+  /** One WebSocket message from `connection`. */
+  receive(connection: Pick<RoomConnection, "id" | "socket">, raw: string | ArrayBuffer | ArrayBufferView): void {
+    const member = this.members.get(connection.id);
+    if (member === undefined || member.connection.socket !== connection.socket) return;
     this.metrics.messagesIn += 1;
     const verdict = member.limiter.take(this.options.scheduler.now());
     if (verdict === "abuse") {
       this.metrics.recordRejected("abuse");
       member.connection.close(ABUSE_CLOSE_CODE, "rate limit exceeded");
-      this.disconnect(id);
+      this.disconnect(member.connection);
       return;
     }
     if (verdict === "reject") {
       this.metrics.recordRejected("rate_limited");
       if (!member.limiter.limited) {
         member.limiter.limited = true;
-        member.batcher.enqueue(errorMessage("rate_limited", `more than ${this.settingsNow.inboundRatePerSecond} messages per second`), CONTROL);
+        member.batcher.sendControl(errorMessage("rate_limited", `more than ${this.settingsNow.inboundRatePerSecond} messages per second`));
       }
+      this.save(member);
       return;
     }
     try {
       const message = parseClientMessage(raw, this.settingsNow.maxMessageBytes);
-      const out = { type: "message", from: id, data: message.data, ...(message.priority > 0 ? { priority: message.priority } : {}) };
-      this.deliver(JSON.stringify(out), message.priority, message.to, id);
+      if (message.type === "ack") {
+        member.flow?.ack(message.seq);
+        this.save(member);
+        return;
+      }
+      const priority = message.priority > 0 ? { priority: message.priority } : {};
+      this.deliver((id) => ({ type: "message", id, from: connection.id, data: message.data, ...priority }), message.priority, message.to, connection.id);
     } catch (error) {
       if (!(error instanceof RoomInputError)) throw error;
       this.metrics.recordRejected(error.code);
-      member.batcher.enqueue(errorMessage(error.code, error.message), CONTROL);
+      member.batcher.sendControl(errorMessage(error.code, error.message));
     }
+    this.save(member);
   }
 
-  /** A server event (validated by parsePublishRequest) to everyone or to named connections. */
+  /**
+   * A server event (validated by parsePublishRequest) to everyone or to named
+   * connections. `missed`: connections away within the history window, which get it
+   * when they resume.
+   */
   publish(request: PublishRequest): { delivered: number; missed: number } {
     this.metrics.publishes += 1;
-    const body = JSON.stringify({ type: "event", name: request.name, data: request.data });
-    return this.deliver(body, request.priority, request.to, undefined);
+    const delivered = this.deliver((id) => ({ type: "event", id, name: request.name, data: request.data }), request.priority, request.to, null);
+    const missed = this.options.store.countLeft(this.options.scheduler.now() - this.options.history.maxAgeMs, request.to);
+    return { delivered, missed };
   }
 
   /** New settings for the room and every open connection. */
@@ -168,49 +241,81 @@ export class BatchingRoom {
     return this.metrics.snapshot(this.options.room, this.options.party, Date.now());
   }
 
-  private deliver(body: string, priority: number, to: readonly string[] | undefined, sender: string | undefined): { delivered: number; missed: number } {
-    let delivered = 0;
-    let missed = 0;
-    const recipients: Iterable<string> = to === undefined ? this.members.keys() : new Set(to);
-    for (const id of recipients) {
-      if (id === sender) continue;
-      const member = this.members.get(id);
-      if (member === undefined) continue;
-      member.batcher.enqueue(body, priority);
-      delivered += 1;
-    }
-    for (const [id, away] of this.detached) {
-      if (id === sender || (to !== undefined && !to.includes(id))) continue;
-      away.nextSeq += 1;
-      missed += 1;
-    }
-    return { delivered, missed };
+  /** Periodic upkeep (the adapter's alarm): history and records past the window go. */
+  prune(): void {
+    const now = this.options.scheduler.now();
+    const { maxMessages, maxAgeMs } = this.options.history;
+    this.options.store.prune(maxMessages, now - maxAgeMs);
+    this.options.store.pruneRecords(now - maxAgeMs, new Set(this.members.keys()), now);
   }
 
-  private pruneDetached(): void {
-    const horizon = this.options.scheduler.now() - (this.options.resumeWindowMs ?? 5 * 60_000);
-    for (const [id, away] of this.detached) {
-      if (away.leftAt >= horizon) break; // insertion order is leave order
-      this.detached.delete(id);
-    }
-  }
-
-  private armMetrics(): void {
+  /** Hand the counters to the metrics sink; a failing sink never breaks the room. */
+  async emitMetrics(): Promise<void> {
     const sink = this.options.metricsSink;
-    if (sink === undefined || this.cancelMetricsTimer !== undefined) return;
-    this.cancelMetricsTimer = this.options.scheduler.setTimer(this.options.metricsIntervalMs ?? 10_000, () => {
-      this.cancelMetricsTimer = undefined;
-      this.emitMetrics();
-      if (this.members.size > 0) this.armMetrics();
+    if (sink === undefined) return;
+    try {
+      await sink.emit(this.snapshot());
+    } catch {
+      // The pipeline counts and retries its own failures.
+    }
+  }
+
+  private admit(connection: RoomConnection, firstSeq: number, sentId: number, inbound: InboundLimiterState | undefined): Member {
+    const { scheduler } = this.options;
+    const flow = connection.acks ? new FlowWindow() : undefined;
+    const member: Member = {
+      connection,
+      flow,
+      batcher: new MessageBatcher(
+        { send: (frame) => connection.send(frame), ...(flow ? { bufferedAmount: () => flow.unacked } : {}) },
+        this.settingsNow,
+        scheduler,
+        {
+          onFlush: (record) => {
+            this.metrics.recordFlush(record);
+            flow?.sent(member.batcher.nextSeq - 1, record.frameBytes);
+            this.save(member);
+          },
+          onDrop: () => this.metrics.recordDrop(),
+        },
+        firstSeq,
+        sentId,
+      ),
+      limiter: new InboundLimiter({ ratePerSecond: this.settingsNow.inboundRatePerSecond, burst: this.settingsNow.inboundBurst }, scheduler.now(), inbound),
+    };
+    this.members.set(connection.id, member);
+    this.metrics.connections = this.members.size;
+    if (inbound === undefined) this.metrics.connectionsTotal += 1;
+    return member;
+  }
+
+  private save(member: Member): void {
+    if (this.members.get(member.connection.id) !== member) return;
+    member.connection.save({
+      v: 1,
+      socket: member.connection.socket,
+      acks: member.connection.acks,
+      nextSeq: member.batcher.nextSeq,
+      sentId: member.batcher.lastSentRef,
+      inbound: member.limiter.state(),
     });
   }
 
-  private emitMetrics(): void {
-    const sink = this.options.metricsSink;
-    if (sink === undefined) return;
-    // The sink is the pipeline's problem: a failing emit must not break the room.
-    Promise.resolve()
-      .then(() => sink.emit(this.snapshot()))
-      .catch(() => undefined);
+  /** Append to the history, then queue for every open recipient; returns how many were queued. */
+  private deliver(message: (id: number) => object, priority: number, to: readonly string[] | undefined, sender: string | null): number {
+    const { store } = this.options;
+    const id = store.nextId();
+    const body = JSON.stringify(message(id));
+    store.append({ id, at: this.options.scheduler.now(), sender, to: to ?? null, body });
+    let delivered = 0;
+    const recipients: Iterable<string> = to === undefined ? this.members.keys() : new Set(to);
+    for (const recipient of recipients) {
+      if (recipient === sender) continue;
+      const member = this.members.get(recipient);
+      if (member === undefined) continue;
+      member.batcher.enqueue(body, priority, id);
+      delivered += 1;
+    }
+    return delivered;
   }
 }

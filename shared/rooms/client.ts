@@ -1,9 +1,13 @@
 /**
  * A room client on partysocket: reconnects by itself (fetching a fresh token for each
- * attempt), unbatches frames, and hands the application one message at a time, in
- * order, with its sequence number. Gaps (server drops, messages missed while
- * reconnecting, a room that forgot the connection) are reported before the messages
- * that follow them. Works in browsers and in Node (pass `WebSocket` from `ws`).
+ * attempt) and resumes: it tells the room the last sequence number and history id it
+ * took and the resume key from its hello, so the room replays what it missed (queued
+ * or published while it was away) in order and once, then a `recovered` marker. It
+ * unbatches frames and hands the application one message at a time, in order, with
+ * its sequence number, and acknowledges what it took (the room's backpressure
+ * signal: a reader that stops taking messages is shed, not buffered without bound).
+ * Gaps (server drops, a room that could not resume it) are reported before the
+ * messages that follow them. Works in browsers and in Node (pass `WebSocket` from `ws`).
  *
  * @example
  * const client = connectRoom({ host: "127.0.0.1:1999", room: "agent-42", token: () => fetchToken(),
@@ -17,10 +21,23 @@ import { WireFormatError } from "../batching/wire.ts";
 export type { SeqGap } from "../batching/wire-reader.ts";
 
 export type RoomMessage =
-  | { type: "hello"; connectionId: string; room: string; party: string; resumed: boolean; settings: { enabled: boolean; maxWaitMs: number; priorityThreshold: number } }
-  | { type: "message"; from: string; data: unknown; priority?: number }
-  | { type: "event"; name: string; data: unknown }
+  | {
+      type: "hello";
+      connectionId: string;
+      room: string;
+      party: string;
+      resumed: boolean;
+      recovery: "new" | "recovered" | "reset";
+      resumeKey: string;
+      settings: { enabled: boolean; maxWaitMs: number; priorityThreshold: number };
+    }
+  | { type: "message"; id: number; from: string; data: unknown; priority?: number }
+  | { type: "event"; id: number; name: string; data: unknown }
+  | { type: "recovered"; count: number; lastId: number }
   | { type: "error"; code: string; message: string };
+
+/** Acknowledge at least this often while messages arrive (ms), so the room never sees a live reader as stalled. */
+const ACK_INTERVAL_MS = 100;
 
 export interface RoomClientOptions {
   host: string;
@@ -53,6 +70,16 @@ export interface RoomClient {
 export function connectRoom(options: RoomClientOptions): RoomClient {
   const reader = new FrameReader();
   const { token } = options;
+  let resumeKey: string | undefined;
+  let lastId = 0;
+  let acked = 0;
+  let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  const ack = () => {
+    ackTimer = undefined;
+    if (reader.lastSeq <= acked || socket.readyState !== socket.OPEN) return;
+    acked = reader.lastSeq;
+    socket.send(JSON.stringify({ type: "ack", seq: acked }));
+  };
   const socket = new PartySocket({
     ...options.socket,
     host: options.host,
@@ -60,8 +87,15 @@ export function connectRoom(options: RoomClientOptions): RoomClient {
     room: options.room,
     ...(options.id === undefined ? {} : { id: options.id }),
     ...(options.WebSocket === undefined ? {} : { WebSocket: options.WebSocket }),
-    query: async () => ({ token: typeof token === "string" ? token : await token() }),
+    query: async () => ({
+      token: typeof token === "string" ? token : await token(),
+      ack: "1",
+      // After the first hello: where this client stands, so the room resumes it.
+      ...(resumeKey === undefined ? {} : { key: resumeKey, resume: `${reader.lastSeq}.${lastId}` }),
+    }),
   });
+  // A new socket starts with nothing acknowledged on the room's side.
+  socket.addEventListener("open", () => (acked = 0));
   socket.addEventListener("message", (event: MessageEvent) => {
     let result;
     try {
@@ -72,7 +106,13 @@ export function connectRoom(options: RoomClientOptions): RoomClient {
       return;
     }
     for (const gap of result.gaps) options.onGap?.(gap);
-    for (const { seq, message } of result.messages) options.onMessage(message as RoomMessage, seq);
+    for (const { seq, message } of result.messages) {
+      const m = message as RoomMessage;
+      if (m.type === "hello") resumeKey = m.resumeKey;
+      else if ((m.type === "message" || m.type === "event") && typeof m.id === "number") lastId = m.id;
+      options.onMessage(m, seq);
+    }
+    ackTimer ??= setTimeout(ack, ACK_INTERVAL_MS);
   });
   return {
     socket,
@@ -86,6 +126,7 @@ export function connectRoom(options: RoomClientOptions): RoomClient {
       socket.send(JSON.stringify({ type: "message", data, ...(priority === undefined ? {} : { priority }), ...(to === undefined ? {} : { to }) }));
     },
     close() {
+      if (ackTimer !== undefined) clearTimeout(ackTimer);
       socket.close();
     },
   };

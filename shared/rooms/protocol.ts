@@ -4,10 +4,13 @@
  *
  * Client -> room (one JSON text per WebSocket message):
  *   {"type":"message","data":<any>,"priority"?:0-9,"to"?:["connection-id",...]}
+ *   {"type":"ack","seq":n}   everything up to seq n arrived (connections opened with ?ack=1:
+ *                            the room's measure of what a slow reader has not taken yet)
  * Room -> client (inside frames, wire.ts):
- *   {"type":"hello","connectionId","room","party","resumed","settings"}
- *   {"type":"message","from":"<connection id>","data":<any>,"priority"?:n}
- *   {"type":"event","name":"agent.state","data":<any>}
+ *   {"type":"hello","connectionId","room","party","resumed","recovery":"new"|"recovered"|"reset","resumeKey","settings"}
+ *   {"type":"message","id":<history id>,"from":"<connection id>","data":<any>,"priority"?:n}
+ *   {"type":"event","id":<history id>,"name":"agent.state","data":<any>}
+ *   {"type":"recovered","count":n,"lastId":<history id>}   after a resume's replay
  *   {"type":"error","code":"bad_json"|...,"message":"..."}
  * Publisher -> room (HTTP POST, Bearer secret):
  *   {"event":{"name":"agent.state","data":<any>,"priority"?:0-9},"to"?:["connection-id",...]}
@@ -41,6 +44,12 @@ export class RoomInputError extends Error {
     this.name = "RoomInputError";
     this.code = code;
   }
+}
+
+/** An acknowledgement: the client has every message up to `seq`. */
+export interface ClientAck {
+  type: "ack";
+  seq: number;
 }
 
 export interface ClientMessage {
@@ -108,11 +117,15 @@ function dataOf(value: unknown): unknown {
 }
 
 /** Check one WebSocket message from a client; throws RoomInputError. */
-export function parseClientMessage(raw: string | ArrayBuffer | ArrayBufferView, maxBytes: number): ClientMessage {
+export function parseClientMessage(raw: string | ArrayBuffer | ArrayBufferView, maxBytes: number): ClientMessage | ClientAck {
   if (typeof raw !== "string") throw new RoomInputError("binary_unsupported", "binary messages are not accepted");
   // Characters, not bytes, bound the parse; a UTF-8 byte count would mean encoding every message.
   if (raw.length > maxBytes) throw new RoomInputError("too_large", `message exceeds ${maxBytes} bytes`);
   const message = parseObject(raw);
+  if (message.type === "ack") {
+    if (!Number.isSafeInteger(message.seq) || (message.seq as number) < 0) throw new RoomInputError("bad_message", "ack seq must be a non-negative integer");
+    return { type: "ack", seq: message.seq as number };
+  }
   if (message.type !== "message") {
     // Echo only a string type: stringifying an arbitrary value can overflow the stack (deep nesting).
     const named = typeof message.type === "string" ? JSON.stringify(message.type.slice(0, 64)) : typeof message.type;

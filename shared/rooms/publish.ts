@@ -1,13 +1,18 @@
 /**
- * Publish a server event to a room over HTTP: `POST /parties/<party>/<room>` with the
- * shared secret as a Bearer token. Used by the Worker when an agent's state changes
- * (room per agent session). Plain fetch, so it runs in the Worker, Node and tests.
+ * Publish a server event to a room: `POST` on the room with the shared secret as a
+ * Bearer token. Used by the Worker when an agent's state changes (room per agent
+ * session). The room is reached through a RoomTarget: in the Worker, the room's
+ * Durable Object stub (rooms/route.ts `roomStub`), never the public URL.
  *
  * @example
- * await publishToRoom({ host: cfg.partykit.host, secret: cfg.rooms.tokenSecret, party: "main",
- *   room: `agent-${sessionId}`, event: { name: "agent.state", data: { status: "running" } } });
+ * await publishToRoom({ target: roomStub(env, `agent-${sessionId}`)!, room: `agent-${sessionId}`,
+ *   secret: cfg.rooms.tokenSecret, event: { name: "agent.state", data: { status: "running" } } });
  */
-import { partyKitOrigin } from "../config.ts";
+
+/** One room, reachable by path (relative to the room) like fetch. */
+export interface RoomTarget {
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
 
 export interface RoomEvent {
   name: string;
@@ -17,22 +22,20 @@ export interface RoomEvent {
 }
 
 export interface PublishOptions {
-  /** PartyKit host[:port] or origin (config `partykit.host`). */
-  host: string;
-  secret: string;
-  party?: string;
+  target: RoomTarget;
+  /** The room's name, for errors. */
   room: string;
+  secret: string;
   event: RoomEvent;
   /** Only these connection ids; default everyone in the room. */
   to?: readonly string[];
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 export interface PublishResult {
   /** Connections the event was queued for. */
   delivered: number;
-  /** Recently closed connections that will see it as a gap when they come back. */
+  /** Connections away within the history window: they receive it when they resume. */
   missed: number;
 }
 
@@ -48,27 +51,21 @@ export class PublishError extends Error {
   }
 }
 
-/** The room's HTTP URL. */
-export function roomUrl(host: string, party: string, room: string): string {
-  return `${partyKitOrigin(host)}/parties/${encodeURIComponent(party)}/${encodeURIComponent(room)}`;
-}
-
 export async function publishToRoom(options: PublishOptions): Promise<PublishResult> {
-  const { host, secret, party = "main", room, event, to, timeoutMs = 2000 } = options;
-  const doFetch = options.fetch ?? fetch;
+  const { target, secret, room, event, to, timeoutMs = 2000 } = options;
   let res: Response;
   try {
-    res = await doFetch(roomUrl(host, party, room), {
+    res = await target.fetch("", {
       method: "POST",
       headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
       body: JSON.stringify(to === undefined ? { event } : { event, to }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new PublishError(0, `room ${party}/${room} did not answer: ${(error as Error).message}`);
+    throw new PublishError(0, `room ${room} did not answer: ${(error as Error).message}`);
   }
   const text = await res.text();
-  if (!res.ok) throw new PublishError(res.status, `room ${party}/${room} refused the event (${res.status}): ${text.slice(0, 200)}`);
+  if (!res.ok) throw new PublishError(res.status, `room ${room} refused the event (${res.status}): ${text.slice(0, 200)}`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -78,7 +75,7 @@ export async function publishToRoom(options: PublishOptions): Promise<PublishRes
   const { delivered, missed } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   // Something other than the room answered 2xx (a proxy page, a truncated body): a failed publish, not a SyntaxError.
   if (typeof delivered !== "number" || typeof missed !== "number") {
-    throw new PublishError(res.status, `room ${party}/${room} answered ${res.status} without a publish result: ${text.slice(0, 200)}`);
+    throw new PublishError(res.status, `room ${room} answered ${res.status} without a publish result: ${text.slice(0, 200)}`);
   }
   return { delivered, missed };
 }

@@ -41,6 +41,10 @@ export interface RoomMetricsSnapshot {
   drops: number;
   priorityDeliveries: number;
   publishes: number;
+  /** Resumed connections, the missed messages replayed to them, and reconnects that had to start over. */
+  recoveries: number;
+  replayed: number;
+  resets: number;
   rejected: Record<string, number>;
 }
 
@@ -59,6 +63,9 @@ export class RoomMetrics {
   drops = 0;
   priorityDeliveries = 0;
   publishes = 0;
+  recoveries = 0;
+  replayed = 0;
+  resets = 0;
   private readonly batchSizes = new Array<number>(BATCH_SIZE_BOUNDS.length + 1).fill(0);
   private readonly waits = new Uint32Array(WAIT_BUCKETS + 1);
   private waitCount = 0;
@@ -126,6 +133,9 @@ export class RoomMetrics {
       drops: this.drops,
       priorityDeliveries: this.priorityDeliveries,
       publishes: this.publishes,
+      recoveries: this.recoveries,
+      replayed: this.replayed,
+      resets: this.resets,
       rejected: Object.fromEntries(this.rejected),
     };
   }

@@ -16,7 +16,7 @@ import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
 import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
 import { migrateClickHouse, migratePostgres } from "../../scripts/migrate.ts";
 import { connectRoom, type RoomClient, type RoomMessage } from "../../shared/rooms/client.ts";
-import { eventually, host } from "./rooms-helpers.ts";
+import { eventually } from "./rooms-helpers.ts";
 import { dropDatabase } from "../../scripts/lib/drop-database.ts";
 
 const ADMIN_KEY = `e2e-admin-${randomUUID()}`;
@@ -53,7 +53,6 @@ beforeAll(async () => {
     extraArgs: [
       "--var", `DATABASE_URL:${pgUrl}`,
       "--var", `API_ADMIN_KEY:${ADMIN_KEY}`,
-      "--var", `PARTYKIT_HOST:${host}`,
       "--var", `CLICKHOUSE_DATABASE:${chName}`,
       "--var", "ANALYTICS_CACHE_SAMPLE_INTERVAL_MS:0",
       "--var", "BATCH_FLUSH_INTERVAL_MS:200",
@@ -82,7 +81,8 @@ describe("agent progress live", () => {
     const events: { data: unknown; seq: number }[] = [];
     let hello = false;
     const client = connectRoom({
-      host,
+      // The rooms are this Worker's own Durable Objects: the API publishes to them through the binding.
+      host: new URL(server.url).host,
       room,
       WebSocket: WS,
       token: async () => {

@@ -1,27 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import WebSocket from "ws";
-import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
-import { startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
+import { localUrls } from "../../scripts/lib/local-config.ts";
 import { LOCAL_ROOM_TOKEN_SECRET } from "../../scripts/services/stack.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
+import { host } from "./rooms-helpers.ts";
 
-// The test orchestrator runs partykit dev on the configured port; this file adds wrangler dev.
-const cfg = localConfig();
-const urls = localUrls(cfg);
-let wrangler: DevServer;
+// The one `wrangler dev` the test orchestrator runs (API, cron and rooms), as `npm run dev` runs it.
+const wrangler = { url: `http://${host}` };
+const urls = localUrls();
 let db: pg.Client;
 
 beforeAll(async () => {
-  wrangler = startWrangler(cfg, { quiet: true });
-  await waitForHttp(`${wrangler.url}/health`, { server: wrangler, ok: (s) => s === 200 || s === 503, timeoutMs: 90_000 });
   db = new pg.Client({ connectionString: process.env.DATABASE_URL ?? urls.DATABASE_URL });
   await db.connect();
 });
 
 afterAll(async () => {
   await db?.end();
-  await wrangler?.stop();
 });
 
 describe("wrangler dev against the local stack", () => {
@@ -29,7 +25,7 @@ describe("wrangler dev against the local stack", () => {
     const res = await fetch(`${wrangler.url}/health`);
     const body = (await res.json()) as { status: string; checks: Record<string, { status: string; latencyMs: number }> };
     expect(res.status, JSON.stringify(body)).toBe(200);
-    expect(Object.keys(body.checks).sort()).toEqual(["clickhouse", "partykit", "postgres", "redis"]);
+    expect(Object.keys(body.checks).sort()).toEqual(["clickhouse", "postgres", "redis", "rooms"]);
     for (const check of Object.values(body.checks)) {
       expect(check.status).toBe("ok");
       expect(check.latencyMs).toBeGreaterThanOrEqual(0);
@@ -49,10 +45,10 @@ describe("wrangler dev against the local stack", () => {
   });
 });
 
-describe("partykit dev", () => {
+describe("rooms in the same wrangler dev", () => {
   it("accepts a WebSocket connection with a room token and greets it", async () => {
     const token = await signRoomToken(process.env.ROOM_TOKEN_SECRET ?? LOCAL_ROOM_TOKEN_SECRET, { party: "main", room: "e2e-room", ttlSeconds: 60 });
-    const ws = new WebSocket(`ws://${urls.PARTYKIT_HOST}/parties/main/e2e-room?token=${encodeURIComponent(token)}`);
+    const ws = new WebSocket(`ws://${host}/parties/main/e2e-room?token=${encodeURIComponent(token)}`);
     const first = await new Promise<string>((resolve, reject) => {
       ws.once("message", (data) => resolve(String(data)));
       ws.once("error", reject);

@@ -1,6 +1,6 @@
 /**
  * The room's WebSocket and HTTP surfaces under arbitrary input, against the
- * `partykit dev` that `npm test` runs: a client sending garbage gets error frames
+ * `wrangler dev` that `npm test` runs (rooms are its Durable Objects): a client sending garbage gets error frames
  * (or a close with a code), other connections keep being served, the room's HTTP
  * answers stay well-formed, and a bad token is a 4xx, never a crash.
  */
@@ -51,7 +51,7 @@ const frame: fc.Arbitrary<string | Buffer> = fc.oneof(
 function expected(raw: string | Buffer): { error: string } | { delivered: boolean } {
   try {
     const message = parseClientMessage(typeof raw === "string" ? raw : new Uint8Array(raw), MAX_MESSAGE);
-    return { delivered: message.to === undefined };
+    return { delivered: message.type === "message" && message.to === undefined };
   } catch (error) {
     if (error instanceof RoomInputError) return { error: error.code };
     throw error;

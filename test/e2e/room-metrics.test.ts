@@ -1,9 +1,9 @@
 /**
- * Room metrics into the metrics pipeline, end to end through `partykit dev`: traffic
+ * Room metrics into the metrics pipeline, end to end through `wrangler dev`: traffic
  * in a room (real WebSocket clients, HTTP publishes), then the room's own counters
  * (its authenticated GET) must equal what reached ClickHouse, both the raw
- * room_events rows and the hourly room rollup. The room writes through the
- * CLICKHOUSE_* variables partykit dev reads from .env.local (scripts/services/stack.ts).
+ * room_events rows and the hourly room rollup. The room's alarm writes them through
+ * the Worker's CLICKHOUSE_* variables (.dev.vars, scripts/services/stack.ts).
  */
 import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,7 +80,7 @@ describe("room metrics -> ClickHouse", () => {
     expect(expected.connects).toBe(3);
     expect(expected.messages).toBeGreaterThanOrEqual(2 * 30 + 2 * 10 + 3 * 5);
 
-    // The room's last emit (on last disconnect) is an insert in flight: poll until it lands.
+    // The room's alarm sends what changed within ROOM_METRICS_INTERVAL_MS of the last disconnect: poll until it lands.
     let stored = await raw();
     while (JSON.stringify(stored) !== JSON.stringify(expected) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));

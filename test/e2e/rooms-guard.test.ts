@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FrameReader } from "../../shared/batching/wire-reader.ts";
-import { publishToRoom, PublishError } from "../../shared/rooms/publish.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
-import { host, refusal, roomRequest, secret, tokenFor, uniqueRoom, WireClient } from "./rooms-helpers.ts";
+import { host, publish, refusal, roomRequest, tokenFor, uniqueRoom, WireClient } from "./rooms-helpers.ts";
 
 const open: WireClient[] = [];
 afterEach(async () => {
@@ -50,7 +49,7 @@ describe("rooms: publish auth and validation", () => {
   it("refuses a publish without the secret or with a wrong one", async () => {
     const room = uniqueRoom("pub");
     expect((await roomRequest(room, { method: "POST", body: { event: { name: "x" } }, auth: null })).status).toBe(401);
-    await expect(publishToRoom({ host, secret: "wrong-secret-wrong-secret", room, event: { name: "x" } })).rejects.toBeInstanceOf(PublishError);
+    expect(await roomRequest(room, { method: "POST", body: { event: { name: "x" } }, auth: "wrong-secret-wrong-secret" })).toMatchObject({ status: 401, body: { code: "unauthorized" } });
     expect((await roomRequest(room, { method: "GET", auth: null })).body.code).toBe("unauthorized");
   });
 
@@ -97,7 +96,7 @@ describe("rooms: bad input from a client", () => {
     await a.until(() => a.closed !== undefined);
     expect(a.messages.filter((m) => m.type === "error").map((m) => m.code)).toEqual(["rate_limited"]);
     expect(a.closed).toEqual({ code: 1008, reason: "rate limit exceeded" });
-    await publishToRoom({ host, secret, room, event: { name: "still.here" } });
+    await publish(room, { name: "still.here" });
     await b.until(() => b.messages.some((m) => m.name === "still.here"));
     expect(b.closed).toBeUndefined();
     const metrics = await roomRequest(room, { method: "GET" });
@@ -106,17 +105,70 @@ describe("rooms: bad input from a client", () => {
 });
 
 describe("rooms: reconnects", () => {
-  it("a client that reconnects with its id sees the messages it missed as a seq gap", async () => {
+  it("a client that resumes with its id and key gets the messages queued at disconnect and those published while away, once, in order", async () => {
     const room = uniqueRoom("resume");
+    expect((await roomRequest(room, { method: "PATCH", body: { maxWaitMs: 10_000, adaptive: false, maxBatchSize: 100 } })).status).toBe(200);
     const reader = new FrameReader();
     const first = await wire(room, { id: "resumer", reader });
-    const lastSeq = reader.lastSeq;
+    for (const n of [1, 2, 3]) await publish(room, { name: "queued", data: n }); // held by the 10 s wait
+    const claim = first.claim;
     await first.close();
-    const missed = await publishToRoom({ host, secret, room, event: { name: "while.away" } });
-    await publishToRoom({ host, secret, room, event: { name: "while.away" } });
-    expect(missed).toEqual({ delivered: 0, missed: 1 });
-    const again = await wire(room, { id: "resumer", reader, token: await tokenFor(room) });
-    expect(again.messages[0]).toMatchObject({ type: "hello", resumed: true });
-    expect(again.gaps).toEqual([{ kind: "missed", fromSeq: lastSeq + 1, toSeq: lastSeq + 2, count: 2 }]);
+    expect(await publish(room, { name: "while.away", data: 4 })).toEqual({ delivered: 0, missed: 1 });
+    await publish(room, { name: "while.away", data: 5 });
+    const again = await wire(room, { id: "resumer", reader, query: { key: first.resumeKey, resume: claim } });
+    await again.until(() => again.messages.some((m) => m.type === "recovered"));
+    expect(again.messages[0]).toMatchObject({ type: "hello", resumed: true, recovery: "recovered" });
+    expect(again.messages.slice(1).map((m) => m.data ?? m.type)).toEqual([1, 2, 3, 4, 5, "recovered"]);
+    expect(again.gaps).toEqual([]);
+  });
+
+  it("a reconnect with the same id while the old socket is still open keeps working after the old one closes", async () => {
+    const room = uniqueRoom("takeover");
+    const old = await wire(room, { id: "phone" });
+    const other = await wire(room);
+    const fresh = await wire(room, { id: "phone", query: { key: old.resumeKey, resume: old.claim } });
+    await old.until(() => old.closed !== undefined);
+    expect(old.closed?.code).toBe(4001);
+    other.send("after the switch");
+    await fresh.until(() => fresh.messages.some((m) => m.data === "after the switch"));
+    expect((await roomRequest(room, { method: "GET" })).body.connections).toBe(2);
+  });
+
+  it("another connection's id without its key is refused while it is open, and reset (never its messages) once it left", async () => {
+    const room = uniqueRoom("thief");
+    const victim = await wire(room, { id: "victim" });
+    await publish(room, { name: "private" }, ["victim"]);
+    await victim.until(() => victim.messages.some((m) => m.name === "private"));
+    const refused = await WireClient.open(room, { id: "victim", query: { key: "guess", resume: "0.0" } });
+    await refused.until(() => refused.closed !== undefined);
+    expect(refused.closed?.code).toBe(4409);
+    expect(refused.messages).toEqual([expect.objectContaining({ type: "error", code: "connection_id_in_use" })]);
+    await victim.close();
+    const thief = await wire(room, { id: "victim", query: { key: "guess", resume: "0.0" } });
+    expect(thief.messages[0]).toMatchObject({ type: "hello", recovery: "reset" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(thief.messages.some((m) => m.name === "private")).toBe(false);
+  });
+
+  it("a malformed resume claim is a coded error, not a crash", async () => {
+    const room = uniqueRoom("bad-resume");
+    const client = await WireClient.open(room, { query: { resume: "lots" } }).catch((e: Error) => e);
+    expect(client).toBeInstanceOf(WireClient);
+    const c = client as WireClient;
+    await c.until(() => c.closed !== undefined);
+    expect(c.messages).toEqual([expect.objectContaining({ type: "error", code: "bad_resume" })]);
+    expect(c.closed?.code).toBe(4400);
+  });
+
+  it("sheds a reader that stopped reading (acknowledgements stop): drops counted, its queue bounded", async () => {
+    const room = uniqueRoom("slow");
+    expect((await roomRequest(room, { method: "PATCH", body: { queueLimit: 50, maxBatchBytes: 1_048_576, highWaterBytes: 1_048_576 } })).status).toBe(200);
+    const slow = await wire(room, { query: { ack: "1" } });
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const big = "x".repeat(200_000);
+    for (let i = 0; i < 300; i++) await publish(room, { name: "big", data: big });
+    const metrics = (await roomRequest(room, { method: "GET" })).body;
+    expect(metrics.drops as number).toBeGreaterThanOrEqual(200);
+    expect(metrics.messagesOut as number).toBeLessThan(100);
   });
 });

@@ -1,16 +1,16 @@
 /**
- * Shared by the rooms e2e tests: the PartyKit host (the one `npm test` runs, or
- * PARTYKIT_HOST), tokens signed with the local secret, and a bare `ws` client that
- * speaks the wire format.
+ * Shared by the rooms e2e tests: the Worker's host (the `wrangler dev` that `npm test`
+ * runs, NETRA_WORKER_URL; the rooms are its Durable Objects), tokens signed with the
+ * local secret, and a bare `ws` client that speaks the wire format.
  */
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
-import { localUrls } from "../../scripts/lib/local-config.ts";
+import { localConfig } from "../../scripts/lib/local-config.ts";
 import { LOCAL_ROOM_TOKEN_SECRET } from "../../scripts/services/stack.ts";
 import { FrameReader, type SeqGap } from "../../shared/batching/wire-reader.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
 
-export const host = process.env.PARTYKIT_HOST ?? localUrls().PARTYKIT_HOST;
+export const host = (process.env.NETRA_WORKER_URL ?? `http://127.0.0.1:${localConfig().wrangler.port}`).replace(/^http:\/\//, "");
 export const secret = process.env.ROOM_TOKEN_SECRET ?? LOCAL_ROOM_TOKEN_SECRET;
 export const httpBase = `http://${host}/parties/main`;
 
@@ -50,10 +50,11 @@ export class WireClient {
     });
   }
 
-  static async open(room: string, options: { id?: string; token?: string; reader?: FrameReader } = {}): Promise<WireClient> {
+  static async open(room: string, options: { id?: string; token?: string; reader?: FrameReader; query?: Record<string, string> } = {}): Promise<WireClient> {
     const id = options.id ?? randomUUID();
     const token = options.token ?? (await tokenFor(room));
-    const ws = new WebSocket(`ws://${host}/parties/main/${room}?_pk=${id}&token=${encodeURIComponent(token)}`);
+    const extra = new URLSearchParams(options.query ?? {}).toString();
+    const ws = new WebSocket(`ws://${host}/parties/main/${room}?_pk=${id}&token=${encodeURIComponent(token)}${extra ? `&${extra}` : ""}`);
     const client = new WireClient(ws, options.reader ?? new FrameReader());
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
@@ -65,6 +66,17 @@ export class WireClient {
 
   get id(): string {
     return String(this.messages.find((m) => m.type === "hello")?.connectionId);
+  }
+
+  /** The resume key from the latest hello. */
+  get resumeKey(): string {
+    return String(this.messages.findLast((m) => m.type === "hello")?.resumeKey);
+  }
+
+  /** `<last seq>.<last history id>` as the client helper claims on reconnect. */
+  get claim(): string {
+    const lastId = this.messages.findLast((m) => typeof m.id === "number")?.id ?? 0;
+    return `${this.reader.lastSeq}.${String(lastId)}`;
   }
 
   send(data: unknown, extra: Record<string, unknown> = {}): void {
@@ -133,4 +145,11 @@ export async function roomRequest(room: string, init: { method: string; body?: u
     ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A server event to a room over HTTP with the secret (what publishToRoom sends through the binding). */
+export async function publish(room: string, event: { name: string; data?: unknown; priority?: number }, to?: string[]): Promise<{ delivered: number; missed: number }> {
+  const { status, body } = await roomRequest(room, { method: "POST", body: to === undefined ? { event } : { event, to } });
+  if (status !== 202) throw new Error(`publish answered ${status}: ${JSON.stringify(body)}`);
+  return body as { delivered: number; missed: number };
 }

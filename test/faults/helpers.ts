@@ -54,7 +54,7 @@ export async function call(path: string, init: { method?: string; body?: unknown
 }
 
 /** /health's per-dependency status ("ok" | "down"), from a /health answer. */
-export function healthChecks(a: Answer): Partial<Record<"postgres" | "redis" | "clickhouse" | "partykit", string>> {
+export function healthChecks(a: Answer): Partial<Record<"postgres" | "redis" | "clickhouse" | "rooms", string>> {
   const checks = (a.body?.checks ?? {}) as Record<string, { status?: string }>;
   return Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, c.status]));
 }
@@ -220,7 +220,7 @@ export async function pipelineStats(): Promise<PipelineStats> {
   return res.body as unknown as PipelineStats;
 }
 
-/** What the Worker writes; room_events come from the rooms' own sinks (partykit), with their own counters. */
+/** What the Worker writes; room_events come from the rooms' own sinks (their Durable Objects' alarms), with their own counters. */
 const WORKER_TABLES = EVENT_TABLES.filter((t) => t !== "room_events");
 
 /** Tables whose rows carry the isolate id (the others are written only by this stack's one Worker). */

@@ -51,7 +51,7 @@ export async function seedUsers(n: number): Promise<string[]> {
   }
 }
 
-export async function runFault(service: FaultServiceName | "partykit", mode: "stop" | "pause", options: FaultOptions): Promise<FaultRun> {
+export async function runFault(service: FaultServiceName, mode: "stop" | "pause", options: FaultOptions): Promise<FaultRun> {
   const { cfg } = stackInfo();
   const holdMs = options.holdMs ?? 4_000;
   const [cold, written] = [await seedUsers(60), await seedUsers(3)];
@@ -65,7 +65,7 @@ export async function runFault(service: FaultServiceName | "partykit", mode: "st
   let paused: number[] = [];
   let after: Answer[] = [];
   try {
-    const own = service === "partykit" ? undefined : faultService(cfg, service);
+    const own = faultService(cfg, service);
     if (mode === "stop") await (options.stop ?? (() => own!.down().then(() => undefined)))();
     else paused = (options.pause ?? (() => pauseProcess(cfg, service)))();
     try {

@@ -209,12 +209,16 @@ describe("storable JSON checks under arbitrary input", () => {
 
 describe("room protocol under arbitrary input", () => {
   it("parseClientMessage fails only with RoomInputError, and an accepted message re-serializes", () => {
-    const shaped = fc.record({ type: fc.oneof(fc.constant("message"), jsonish), data: jsonish, priority: fc.oneof(fc.integer({ min: -2, max: 12 }), jsonish), to: jsonish }, { requiredKeys: [] });
+    const shaped = fc.record(
+      { type: fc.oneof(fc.constant("message"), fc.constant("ack"), jsonish), data: jsonish, seq: fc.oneof(fc.integer({ min: -2, max: 1e6 }), jsonish), priority: fc.oneof(fc.integer({ min: -2, max: 12 }), jsonish), to: jsonish },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(fc.oneof(fc.string(), edgeText, shaped.map((m) => JSON.stringify(m)), fc.uint8Array().map((b) => b.buffer)), (raw) => {
         onlyThrows(RoomInputError, () => {
           const message = parseClientMessage(raw, 16 * 1024);
-          expect(typeof JSON.stringify({ type: "message", data: message.data })).toBe("string");
+          if (message.type === "ack") expect(Number.isSafeInteger(message.seq) && message.seq >= 0).toBe(true);
+          else expect(typeof JSON.stringify({ type: "message", data: message.data })).toBe("string");
         });
       }),
       RUNS,

@@ -15,7 +15,7 @@ describe("GET /health", () => {
       postgres: { status: "ok", latencyMs: expect.any(Number) },
       redis: { status: "ok", latencyMs: expect.any(Number) },
       clickhouse: { status: "ok", latencyMs: expect.any(Number) },
-      partykit: { status: "ok", latencyMs: expect.any(Number) },
+      rooms: { status: "ok", latencyMs: expect.any(Number) },
     });
     expect(body.status).toBe("ok");
     expect(response.status).toBe(200);
@@ -32,7 +32,7 @@ describe("GET /health", () => {
     expect(body.checks.clickhouse).toMatchObject({ status: "down", error: expect.any(String) });
     expect(body.checks.postgres.status).toBe("ok");
     expect(body.checks.redis.status).toBe("ok");
-    expect(body.checks.partykit.status).toBe("ok");
+    expect(body.checks.rooms.status).toBe("ok");
   });
 
   it("reports a hung dependency down at the check timeout instead of hanging", async () => {
@@ -42,7 +42,6 @@ describe("GET /health", () => {
       overrides: {
         HEALTH_CHECK_TIMEOUT_MS: String(timeoutMs),
         CLICKHOUSE_URL: env.TEST_BLACKHOLE_URL,
-        PARTYKIT_HOST: env.TEST_BLACKHOLE_URL,
       },
     });
     const elapsed = Date.now() - started;
@@ -50,7 +49,7 @@ describe("GET /health", () => {
 
     expect(response.status).toBe(503);
     expect(body.checks.clickhouse).toMatchObject({ status: "down", error: `timed out after ${timeoutMs} ms` });
-    expect(body.checks.partykit).toMatchObject({ status: "down", error: `timed out after ${timeoutMs} ms` });
+    expect(body.checks.rooms.status).toBe("ok");
     expect(body.checks.clickhouse.latencyMs).toBeGreaterThanOrEqual(timeoutMs - 5);
     expect(body.checks.postgres.status).toBe("ok");
     expect(body.checks.redis.status).toBe("ok");
@@ -58,13 +57,13 @@ describe("GET /health", () => {
   });
 
   it("reports an unconfigured dependency as down with 'not configured'", async () => {
-    const response = await request("/health", { overrides: { CLICKHOUSE_URL: "", PARTYKIT_HOST: "" } });
+    const response = await request("/health", { overrides: { CLICKHOUSE_URL: "", Main: undefined } });
     const body = await response.json<HealthReport>();
 
     expect(response.status).toBe(503);
     expect(Object.keys(body.checks).sort()).toEqual(DEPENDENCY_NAMES);
     expect(body.checks.clickhouse).toEqual({ status: "down", latencyMs: expect.any(Number), error: "not configured" });
-    expect(body.checks.partykit).toEqual({ status: "down", latencyMs: expect.any(Number), error: "not configured" });
+    expect(body.checks.rooms).toEqual({ status: "down", latencyMs: expect.any(Number), error: "not configured" });
   });
 
   it("answers 500 config_invalid naming the variable when the config is invalid", async () => {

@@ -18,4 +18,4 @@ export async function request(
   return response;
 }
 
-export const DEPENDENCY_NAMES = ["clickhouse", "partykit", "postgres", "redis"];
+export const DEPENDENCY_NAMES = ["clickhouse", "postgres", "redis", "rooms"];

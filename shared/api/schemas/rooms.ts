@@ -15,7 +15,7 @@ export const RoomParams = z.object({ room: Name.meta({ example: "agent-sess_01HZ
 
 export const TokenRequest = z
   .object({
-    party: Name.optional().meta({ description: "Default main" }),
+    party: z.literal("main").optional().meta({ description: "The only party is main (the default)" }),
     connectionId: Name.optional().meta({ description: "Bind the token to this connection id (partysocket `id`)" }),
     ttlSeconds: z.number().int().min(10).optional().meta({ description: "At most ROOM_TOKEN_TTL_SECONDS (the default)" }),
   })
@@ -27,6 +27,6 @@ export const TokenResponse = z
     party: z.string(),
     room: z.string(),
     expiresAt: z.string().meta({ description: "ISO 8601" }),
-    url: z.string().optional().meta({ description: "The room's WebSocket URL (without the token), when PARTYKIT_HOST is set" }),
+    url: z.string().meta({ description: "The room's WebSocket URL on this Worker (add ?token=...)" }),
   })
   .meta({ id: "RoomToken" });
