@@ -16,7 +16,6 @@ const SERVICE_VARIABLES = [
   "CLICKHOUSE_USER",
   "CLICKHOUSE_PASSWORD",
   "CLICKHOUSE_DATABASE",
-  "PARTYKIT_HOST",
 ] as const;
 
 function serviceBindings(): Record<string, string> {

@@ -99,8 +99,17 @@ export class MainRoom extends Server {
     this.touch();
   }
 
-  override onClose(connection: Connection<ConnectionState>): void {
+  override onClose(connection: Connection<ConnectionState>, code: number): void {
     this.leave(connection);
+    // A close frame without a status (1005) is still a close frame: answer it, or the client
+    // waits out its close timeout. PartyServer answers every other code itself.
+    if (code === 1005) {
+      try {
+        connection.close();
+      } catch {
+        // already closed
+      }
+    }
   }
 
   override onError(connection: Connection<ConnectionState>): void {
@@ -188,11 +197,15 @@ export class MainRoom extends Server {
         }
       },
       close(code, reason) {
-        try {
-          connection.close(code, reason);
-        } catch {
-          // already closed
-        }
+        // After the current event: a close issued while a connect is still being answered
+        // (a refused or replaced socket) never reached the client in workerd.
+        setTimeout(() => {
+          try {
+            connection.close(code, reason);
+          } catch {
+            // already closed
+          }
+        }, 0);
       },
       save: (state) => {
         connection.setState(state);

@@ -50,7 +50,8 @@ export class WireClient {
     });
   }
 
-  static async open(room: string, options: { id?: string; token?: string; reader?: FrameReader; query?: Record<string, string> } = {}): Promise<WireClient> {
+  /** Open a socket; by default wait for the room's hello (`greeting: false`: only for the socket to open). */
+  static async open(room: string, options: { id?: string; token?: string; reader?: FrameReader; query?: Record<string, string>; greeting?: boolean } = {}): Promise<WireClient> {
     const id = options.id ?? randomUUID();
     const token = options.token ?? (await tokenFor(room));
     const extra = new URLSearchParams(options.query ?? {}).toString();
@@ -60,7 +61,7 @@ export class WireClient {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     });
-    await client.until(() => client.messages.some((m) => m.type === "hello"));
+    if (options.greeting !== false) await client.until(() => client.messages.some((m) => m.type === "hello"));
     return client;
   }
 
@@ -97,9 +98,23 @@ export class WireClient {
     });
   }
 
+  /**
+   * The close the server sent, once its close frame arrived. wrangler dev keeps the TCP
+   * connection of a socket the room closed open until the client gives up (ws: 30 s), so
+   * the 'close' event comes late; the frame's code is what the room decided.
+   */
+  async serverClose(timeoutMs = 10_000): Promise<{ code: number }> {
+    await eventually(() => this.closed !== undefined || this.ws.readyState === WebSocket.CLOSING, timeoutMs);
+    return { code: this.closed?.code ?? (this.ws as unknown as { _closeCode: number })._closeCode };
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.ws.close();
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      this.ws.terminate();
+      return this.until(() => this.closed !== undefined);
+    }
+    this.ws.close(1000);
     return this.until(() => this.closed !== undefined);
   }
 
