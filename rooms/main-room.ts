@@ -197,15 +197,11 @@ export class MainRoom extends Server {
         }
       },
       close(code, reason) {
-        // After the current event: a close issued while a connect is still being answered
-        // (a refused or replaced socket) never reached the client in workerd.
-        setTimeout(() => {
-          try {
-            connection.close(code, reason);
-          } catch {
-            // already closed
-          }
-        }, 0);
+        try {
+          connection.close(code, reason);
+        } catch {
+          // already closed
+        }
       },
       save: (state) => {
         connection.setState(state);
