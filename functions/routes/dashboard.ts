@@ -88,6 +88,8 @@ const login = publicRoute({
         "Set-Cookie": { description: `${SESSION_COOKIE}: HttpOnly, SameSite=Strict, Path=/dashboard`, schema: { type: "string" as const } },
       },
     },
+    // A script's malformed post (a repeated field, broken multipart): problem+json, as everywhere else.
+    ...problemCodes("validation_failed", "bad_request"),
     401: htmlPage("The sign-in form: the key is not valid"),
     403: htmlPage('The sign-in form: the key lacks the "ops" scope'),
     503: htmlPage("The sign-in form, disabled: sessions are not configured"),

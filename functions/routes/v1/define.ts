@@ -127,11 +127,12 @@ function mergeResponse(status: ProblemStatus, mine: Response, shared: ProblemRes
   } as Response;
 }
 
-const EVERY_ROUTE: readonly ProblemCode[] = ["payload_too_large", "rate_limited", "internal_error", "config_invalid", "request_timeout"];
+/** bad_request: a body cut off while the body limit reads it (any route may be sent one). */
+const EVERY_ROUTE: readonly ProblemCode[] = ["bad_request", "payload_too_large", "rate_limited", "internal_error", "config_invalid", "request_timeout"];
 const AUTHENTICATED: readonly ProblemCode[] = ["missing_credentials", "invalid_credentials", "insufficient_scope", "db_unavailable", "statement_timeout"];
 
 /**
- * Every route's responses plus the cross-cutting problems: 413, 429, 500 and the
+ * Every route's responses plus the cross-cutting problems: 400 bad_request, 413, 429, 500 and the
  * request timeout's 503 on every route; 415 where there is a body; 401, 403 and
  * the key lookup's 503 (db_unavailable, statement_timeout) where a key is needed.
  */
