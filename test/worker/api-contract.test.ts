@@ -165,3 +165,12 @@ describe("POST /dashboard/login with a malformed form", () => {
     });
   }
 });
+
+describe("ops routes under the one /v1 mount", () => {
+  for (const path of ["/v1/ops/metrics", "/v1/ops/metrics/pipeline", "/v1/ops/alerts", "/v1/ops/indexes/runs/987654321987", "/v1/ops/cache"]) {
+    it(`${path} answers with server-timing, as every /v1 route does`, async () => {
+      const res = await call(path);
+      expect(res.headers.get("server-timing"), `${path}: ${res.status}`).toMatch(/total;dur=\d/);
+    });
+  }
+});
