@@ -9,6 +9,8 @@ export interface ApiEnv {
   Variables: RequestIdVariables & {
     /** Set by requireScope once the bearer key is verified. */
     principal: Principal;
+    /** The bearer key's verification, shared by the rate limiter and requireScope (verified-key.ts). */
+    keyCheck: { token: string; principal: Promise<Principal | undefined> };
     timing: RequestTiming;
   };
 }

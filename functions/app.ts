@@ -20,9 +20,6 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { serveOpenApi } from "./openapi.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { opsAlertRoutes } from "./routes/ops-alerts.ts";
-import { opsIndexRoutes } from "./routes/ops-indexes.ts";
-import { opsMetricsRoutes } from "./routes/ops-metrics.ts";
 import { roomRoutes } from "./routes/rooms.ts";
 import { createApi } from "./routes/v1/index.ts";
 
@@ -44,9 +41,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.notFound(notFound);
   app.onError(onError);
   app.route("/", healthRoutes);
-  app.route("/", opsAlertRoutes);
-  app.route("/", opsIndexRoutes);
-  app.route("/", opsMetricsRoutes);
   app.route("/", createApi());
   app.route("/", dashboardRoutes);
   app.route("/v1", roomRoutes);

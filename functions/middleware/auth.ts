@@ -4,12 +4,11 @@
  * `WWW-Authenticate`) when the key is missing or wrong, 403 when its scopes fall short.
  */
 import type { MiddlewareHandler } from "hono";
-import { scopeGrants, type Scope } from "../../shared/api/api-keys.ts";
+import { bearerToken, scopeGrants, type Scope } from "../../shared/api/api-keys.ts";
 import type { ApiEnv } from "../api-env.ts";
-import { servicesFor } from "../services.ts";
 import { problem } from "./problem.ts";
+import { verifiedKey } from "./verified-key.ts";
 
-const BEARER = /^Bearer[ \t]+([!-~]{1,512})[ \t]*$/i;
 const REALM = 'Bearer realm="netra-edge"';
 
 export function requireScope(scope: Scope): MiddlewareHandler<ApiEnv> {
@@ -19,8 +18,8 @@ export function requireScope(scope: Scope): MiddlewareHandler<ApiEnv> {
       c.header("www-authenticate", REALM);
       return problem(c, { status: 401, code: "missing_credentials", title: "Unauthorized", detail: "Send an API key as `Authorization: Bearer <key>`" });
     }
-    const token = BEARER.exec(header)?.[1];
-    const principal = token === undefined ? undefined : await servicesFor(c.env).keys.verify(token);
+    const token = bearerToken(header);
+    const principal = token === undefined ? undefined : await verifiedKey(c, token);
     if (principal === undefined) {
       c.header("www-authenticate", `${REALM}, error="invalid_token"`);
       return problem(c, { status: 401, code: "invalid_credentials", title: "Unauthorized", detail: "The API key is invalid or revoked" });

@@ -6,7 +6,7 @@
  * @example
  * app.use(bodySizeLimit());
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { accessConfig } from "./access-config.ts";
 import { problem } from "./problem.ts";
@@ -32,6 +32,29 @@ export function bodySizeLimit(): MiddlewareHandler {
       limit = bodyLimit({ maxSize, onError: (ctx) => payloadTooLarge(ctx, maxSize) });
       bySize.set(maxSize, limit);
     }
-    return limit(c, next);
+    return readWithin(limit, c, next);
   };
+}
+
+/**
+ * A body that fails while it is read (the client cut a chunked upload off: workerd
+ * throws "Network connection lost") is the client's 400, not a 500 that would count
+ * as a server error. Errors from the routes below pass through as they are.
+ */
+async function readWithin(limit: MiddlewareHandler, c: Context, next: Next): Promise<Response | void> {
+  let routed = false;
+  try {
+    return await limit(c, () => {
+      routed = true;
+      return next();
+    });
+  } catch (error) {
+    if (routed) throw error;
+    return problem(c, {
+      status: 400,
+      code: "bad_request",
+      title: "Bad Request",
+      detail: "The request body could not be read to its end",
+    });
+  }
 }

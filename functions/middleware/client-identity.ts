@@ -13,6 +13,7 @@
  * waitUntil (never delaying the answer).
  */
 import type { Context } from "hono";
+import { bearerToken } from "../../shared/api/api-keys.ts";
 import { BOOTSTRAP_KEY_ID } from "../../shared/api/key-verifier.ts";
 import { createUsageThrottle, type UsageThrottle } from "../../shared/api/key-usage.ts";
 import type { AppConfig } from "../../shared/config.ts";
@@ -20,11 +21,11 @@ import type { ApiEnv } from "../api-env.ts";
 import { logError } from "../log.ts";
 import { servicesFor } from "../services.ts";
 import { readContext } from "./read-context.ts";
+import { verifiedKey } from "./verified-key.ts";
 
 export type Identity = { kind: "key"; keyId: string } | { kind: "ip"; address: string };
 
 export const UNKNOWN_ADDRESS = "unknown";
-const BEARER = /^Bearer[ \t]+([!-~]{1,512})[ \t]*$/i;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const IPV6 = /^[0-9a-f:.]{2,45}$/i;
 
@@ -107,10 +108,10 @@ function stampLastUsed(c: Context<ApiEnv>, config: AppConfig, keyId: string): vo
  * The route's own requireScope still decides access; this only picks the bucket.
  */
 export async function identify(c: Context<ApiEnv>, config: AppConfig): Promise<Identity> {
-  const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
+  const token = bearerToken(c.req.header("authorization"));
   if (token !== undefined) {
     try {
-      const principal = await servicesFor(c.env).keys.verify(token);
+      const principal = await verifiedKey(c, token);
       if (principal !== undefined) {
         stampLastUsed(c, config, principal.keyId);
         return { kind: "key", keyId: principal.keyId };

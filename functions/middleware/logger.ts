@@ -13,7 +13,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppConfig } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
-import { logInfo, rememberSecrets } from "../log.ts";
+import { logRequest, rememberSecrets } from "../log.ts";
 import { accessConfig } from "./access-config.ts";
 
 const remembered = new WeakSet<AppConfig>();
@@ -48,14 +48,14 @@ export function requestLog(): MiddlewareHandler<ApiEnv> {
     if (config !== undefined && !config.access.logRequests) return;
     const status = c.res.status;
     const principal = c.get("principal");
-    logInfo("request", {
+    logRequest({
       level: status >= 500 ? "error" : "info",
       requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(principal ? { keyId: principal.keyId } : {}),
+      keyId: principal?.keyId,
     });
   };
 }

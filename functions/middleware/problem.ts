@@ -6,95 +6,33 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, type FieldIssue } from "../../shared/api/errors.ts";
-import { problemTypeUri, type ProblemCode } from "../../shared/api/schemas/problems.ts";
+import { ApiError } from "../../shared/api/errors.ts";
+import { PROBLEM_CONTENT_TYPE, problemBody, ProblemError, statusTitle, type ProblemInit } from "../../shared/api/problem.ts";
+import type { ProblemCode } from "../../shared/api/schemas/problems.ts";
 import { ConfigError } from "../../shared/config.ts";
 import { QueryError } from "../../shared/db/query-types.ts";
 import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
 
-export const PROBLEM_CONTENT_TYPE = "application/problem+json";
-
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  requestId?: string;
-  /** Validation failures: one entry per rejected field. */
-  errors?: readonly FieldIssue[];
-  /** invalid_parameter: the offending parameter. */
-  field?: string;
-}
-
-export interface ProblemInit {
-  status: ContentfulStatusCode;
-  code: string;
-  title: string;
-  detail: string;
-  errors?: readonly FieldIssue[] | undefined;
-  field?: string | undefined;
-}
+export { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemInit };
+/** The name routes of other branches still import; the same class. */
+export const ProblemException = ProblemError;
 
 /**
- * Problem types are URNs (`urn:netra-edge:problem:<code>`): stable identifiers that
- * need no hosted documentation; the codes are listed in shared/api/schemas/problems.ts.
+ * Answers with a problem+json body for this request (shared/api/problem.ts writes it;
+ * headers already set on `c`, such as WWW-Authenticate or Retry-After, stay).
  */
-export function problemType(code: string): string {
-  return problemTypeUri(code);
-}
-
-/** Answers with a problem+json body for this request. */
 // Any env: the versioned API's context (more variables) answers problems the same way.
 export function problem(c: Context<any>, init: ProblemInit): Response {
-  const body: ProblemDetails = {
-    type: problemType(init.code),
-    title: init.title,
-    status: init.status,
-    detail: init.detail,
-    instance: new URL(c.req.url).pathname,
-    code: init.code,
-    requestId: c.get("requestId"),
-    ...(init.errors ? { errors: init.errors } : {}),
-    ...(init.field !== undefined ? { field: init.field } : {}),
-  };
-  return c.body(JSON.stringify(body), init.status, { "content-type": PROBLEM_CONTENT_TYPE });
+  const body = problemBody(init, { instance: new URL(c.req.url).pathname, requestId: c.get("requestId") });
+  return c.body(JSON.stringify(body), init.status as ContentfulStatusCode, { "content-type": PROBLEM_CONTENT_TYPE });
 }
-
-/**
- * Thrown by a typed route handler to answer a problem: an OpenAPIHono handler's
- * return type admits only its documented bodies, so problems leave by onError.
- */
-export class ProblemException extends Error {
-  readonly init: ProblemInit;
-  constructor(init: ProblemInit) {
-    super(init.detail);
-    this.name = "ProblemException";
-    this.init = init;
-  }
-}
-
-/** Titles (and the codes derived from them) for the client errors a route may raise as HTTPException. */
-const CLIENT_ERROR_TITLES: Readonly<Record<number, string>> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  409: "Conflict",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-};
 
 /** Where the title's snake case is not the catalogue's code (hono's bodyLimit throws 413, a limiter 429). */
 const CLIENT_ERROR_CODES: Readonly<Record<number, ProblemCode>> = { 413: "payload_too_large", 429: "rate_limited" };
 
-function clientError(status: ContentfulStatusCode): { title: string; code: string } {
-  const title = CLIENT_ERROR_TITLES[status] ?? "Request Rejected";
+function clientError(status: number): { title: string; code: string } {
+  const title = statusTitle(status);
   return { title, code: CLIENT_ERROR_CODES[status] ?? title.toLowerCase().replace(/ /g, "_") };
 }
 
@@ -108,7 +46,7 @@ export const notFound: NotFoundHandler<AppEnv> = (c) =>
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   const requestId = c.get("requestId");
-  if (error instanceof ProblemException) return problem(c, error.init);
+  if (error instanceof ProblemError) return problem(c, error.init);
   if (error instanceof HTTPException && error.status < 500) {
     const { title, code } = clientError(error.status);
     return problem(c, { status: error.status, code, title, detail: error.message || title });

@@ -28,6 +28,7 @@ import { upstashRedis } from "../../shared/cache/upstash-client.ts";
 import type { AppConfig, RateLimitRule } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { cacheKeyPrefix } from "../services.ts";
+import { waitUntil } from "../wait-until.ts";
 import { accessConfig } from "./access-config.ts";
 import { identify, type Identity } from "./client-identity.ts";
 import { withPortableScripts } from "./rate-limit-redis.ts";
@@ -129,14 +130,6 @@ export function rateLimitHeaders(budget: Budget, now: number, refused: boolean):
 }
 
 type Outcome = { kind: "passed"; budget: Budget | undefined } | { kind: "refused"; budget: Budget };
-
-function waitUntil(c: Context, promise: Promise<unknown>): void {
-  try {
-    c.executionCtx.waitUntil(promise);
-  } catch {
-    // No execution context (app.request in Node): nothing to keep alive.
-  }
-}
 
 async function check(c: Context, set: LimiterSet, limiter: Limiter, identifier: string): Promise<Outcome> {
   const { stats } = set;

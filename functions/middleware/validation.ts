@@ -6,19 +6,12 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FieldIssue } from "../../shared/api/errors.ts";
+import { FIELD_LOCATION } from "../../shared/api/problem.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { problem } from "./problem.ts";
 
 type Target = "json" | "query" | "param" | "header" | "cookie" | "form";
 
-const LOCATION: Record<Target, FieldIssue["in"]> = {
-  json: "body",
-  form: "body",
-  query: "query",
-  param: "path",
-  header: "header",
-  cookie: "header",
-};
 
 function dotted(path: readonly PropertyKey[]): string {
   return path.map(String).join(".");
@@ -62,5 +55,5 @@ export function validationHook(
   if (result.success) return undefined;
   // @hono/zod-validator also passes the raw input as `data`; its type leaves it out on failure.
   const input = (result as { data?: unknown }).data;
-  return validationProblem(c, fieldIssues(LOCATION[result.target], result.error.issues, input));
+  return validationProblem(c, fieldIssues(FIELD_LOCATION[result.target]!, result.error.issues, input));
 }

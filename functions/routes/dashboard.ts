@@ -20,7 +20,7 @@ import { CONTENT_SECURITY_POLICY, dashboardPage, loginPage } from "../dashboard/
 import { issueSession, readSession, SESSION_COOKIE, SESSION_SECONDS, sessionsEnabled } from "../dashboard/session.ts";
 import { logError } from "../log.ts";
 import { requireScope } from "../middleware/auth.ts";
-import { problem, ProblemException } from "../middleware/problem.ts";
+import { problem, ProblemError } from "../middleware/problem.ts";
 import { validationHook } from "../middleware/validation.ts";
 import { servicesFor } from "../services.ts";
 import { jsonContent, problemCodes, publicRoute, rejectAs } from "./v1/define.ts";
@@ -88,6 +88,8 @@ const login = publicRoute({
         "Set-Cookie": { description: `${SESSION_COOKIE}: HttpOnly, SameSite=Strict, Path=/dashboard`, schema: { type: "string" as const } },
       },
     },
+    // A script's malformed post (a repeated field, broken multipart): problem+json, as everywhere else.
+    ...problemCodes("validation_failed", "bad_request"),
     401: htmlPage("The sign-in form: the key is not valid"),
     403: htmlPage('The sign-in form: the key lacks the "ops" scope'),
     503: htmlPage("The sign-in form, disabled: sessions are not configured"),
@@ -158,7 +160,7 @@ export const dashboardRoutes: OpenAPIHono<ApiEnv> = new OpenAPIHono<ApiEnv>({ de
   })
   .openapi(asset, (c) => {
     const found = ASSETS[c.req.valid("param").name];
-    if (found === undefined) throw new ProblemException({ status: 404, code: "not_found", title: "Not Found", detail: "No such dashboard asset" });
+    if (found === undefined) throw new ProblemError({ status: 404, code: "not_found", title: "Not Found", detail: "No such dashboard asset" });
     // URLs carry the content hash (?v=), so a long cache is safe.
     return c.body(found.body, 200, { "content-type": found.type, "cache-control": "public, max-age=86400", "x-content-type-options": "nosniff" });
   })

@@ -13,7 +13,7 @@ import type { AppConfig } from "../../shared/config.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { logError } from "../log.ts";
-import { ProblemException, type ProblemInit } from "../middleware/problem.ts";
+import { ProblemError, type ProblemInit } from "../middleware/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -59,7 +59,7 @@ export const opsAlertRoutes = new OpenAPIHono<ApiEnv>().openapi(
       return c.json(await alertsPayload(configFor(c.env), limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
     } catch (error) {
       const init = alertsProblem(error, c.get("requestId"));
-      throw init === undefined ? error : new ProblemException(init);
+      throw init === undefined ? error : new ProblemError(init);
     }
   },
   rejectAs("invalid_limit"),

@@ -5,13 +5,14 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
-import { metricsSeries, parseMetricsQuery, type ClickHouseReader } from "../../shared/analytics/ops-metrics.ts";
+import { metricsSeries, parseMetricsQuery } from "../../shared/analytics/ops-metrics.ts";
+import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import { MetricsQueryParams, MetricsSeries, PipelineStats } from "../../shared/api/schemas/ops-metrics.ts";
 import { analyticsFor, isolateId } from "../analytics.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { configFor } from "../config.ts";
 import { logError } from "../log.ts";
-import { ProblemException } from "../middleware/problem.ts";
+import { ProblemError } from "../middleware/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -44,23 +45,20 @@ export const opsMetricsRoutes = new OpenAPIHono<ApiEnv>()
     async (c) => {
       const parsed = parseMetricsQuery(c.req.valid("query"), Date.now());
       if (!parsed.ok) {
-        throw new ProblemException({ status: 400, code: "invalid_parameter", title: "Bad Request", detail: `${parsed.field}: ${parsed.message}`, field: parsed.field });
+        throw new ProblemError({ status: 400, code: "invalid_parameter", title: "Bad Request", detail: `${parsed.field}: ${parsed.message}`, field: parsed.field });
       }
       const config = configFor(c.env);
       if (config.clickhouse.url === undefined) {
-        throw new ProblemException({ status: 503, code: "metrics_not_configured", title: "Service Unavailable", detail: "ClickHouse is not configured (CLICKHOUSE_URL)" });
+        throw new ProblemError({ status: 503, code: "metrics_not_configured", title: "Service Unavailable", detail: "ClickHouse is not configured (CLICKHOUSE_URL)" });
       }
-      const client = clickhouse(config.clickhouse);
-      const reader: ClickHouseReader = {
-        rows: async <T>(sql: string, params: Record<string, unknown>) => (await client.query({ query: sql, query_params: params, format: "JSONEachRow" })).json<T>(),
-      };
+      const reader = clickHouseReader(clickhouse(config.clickhouse));
       try {
         const points = await metricsSeries(reader, config.clickhouse.database, parsed.query);
         const { granularity, from, to, route } = parsed.query;
         return c.json({ granularity, from: new Date(from).toISOString(), to: new Date(to).toISOString(), route: route ?? null, series: points }, 200, NO_STORE);
       } catch (error) {
         logError("ops metrics query failed", error, { requestId: c.get("requestId") });
-        throw new ProblemException({ status: 503, code: "metrics_unavailable", title: "Service Unavailable", detail: "The metrics store did not answer; try again shortly" });
+        throw new ProblemError({ status: 503, code: "metrics_unavailable", title: "Service Unavailable", detail: "The metrics store did not answer; try again shortly" });
       }
     },
     invalidParameter,

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalConfig } from "../lib/local-config.ts";
-import { ensureDebianPackages } from "./debian.ts";
+import { ensureDebianRequirements, type DebianRequirement } from "./debian.ts";
 import { isAlive, portInUse, tail, waitFor } from "./process.ts";
 import type { Service, ServiceStatus } from "./service.ts";
 
@@ -19,6 +19,23 @@ function binDir(): string {
 
 function shareDir(): string {
   return process.env.PG_SHAREDIR ?? `/usr/share/postgresql/${PG_VERSION}`;
+}
+
+/** The binaries the stack runs (the server, initdb, pg_ctl, psql) and the hypopg extension, with their Debian packages. */
+export function postgresRequirements(bin = binDir(), share = shareDir()): DebianRequirement[] {
+  return [
+    {
+      what: `PostgreSQL ${PG_VERSION} server`,
+      // postgresql-15 depends on postgresql-client-15 (psql) and postgresql-common (the postgres user).
+      packages: [`postgresql-${PG_VERSION}`],
+      present: () => ["postgres", "initdb", "pg_ctl", "psql"].every((binary) => existsSync(join(bin, binary))),
+    },
+    {
+      what: "hypopg (PostgreSQL extension)",
+      packages: [`postgresql-${PG_VERSION}-hypopg`],
+      present: () => existsSync(join(share, "extension", "hypopg.control")),
+    },
+  ];
 }
 
 function postgresUser(): { uid: number; gid: number } {
@@ -55,10 +72,7 @@ export function postgresService(cfg: LocalConfig): Service {
   const logFile = join(root, "postgres.log");
 
   function install(): void {
-    ensureDebianPackages("PostgreSQL 15 server", [`postgresql-${PG_VERSION}`], () => existsSync(join(binDir(), "postgres")));
-    ensureDebianPackages("hypopg (PostgreSQL extension)", [`postgresql-${PG_VERSION}-hypopg`], () =>
-      existsSync(join(shareDir(), "extension", "hypopg.control")),
-    );
+    ensureDebianRequirements(postgresRequirements());
   }
 
   function initCluster(): void {

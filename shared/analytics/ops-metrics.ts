@@ -43,13 +43,18 @@ const DEFAULT_SPAN_MS: Record<Granularity, number> = { minute: 3_600_000, hour: 
 const ROUTE = /^\/[\x21-\x7e]{0,255}$|^\(unmatched\)$/;
 const KNOWN = new Set(["from", "to", "route", "granularity"]);
 
-/** Epoch ms or an ISO 8601 date-time with a zone (or a plain date, taken as UTC). */
+/** Epoch ms or an ISO 8601 date-time with a zone, `T` and `Z` in either case (RFC 3339; a plain date is UTC). */
 function parseTime(raw: string): number | undefined {
   if (/^\d{1,15}$/.test(raw)) return Number(raw);
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(raw)) return undefined;
-  const ms = Date.parse(raw);
+  if (!/^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2}))?$/.test(raw)) return undefined;
+  const ms = Date.parse(raw.toUpperCase());
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** ClickHouse's DateTime (what the rollups are bucketed by) holds 1970-01-01 to 2106-02-07 06:28:15 UTC. */
+const MIN_TIME_MS = 0;
+const MAX_TIME_MS = 4_294_967_295_000;
+const TIME_RANGE = "1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z";
 
 export function parseMetricsQuery(params: Readonly<Record<string, string | undefined>>, now: number): ParseResult {
   for (const name of Object.keys(params)) {
@@ -71,6 +76,13 @@ export function parseMetricsQuery(params: Readonly<Record<string, string | undef
     from = parsed;
   }
   if (from >= to) return { ok: false, field: "from", message: "must be before to" };
+  // A range ClickHouse cannot hold is the caller's error (400), not a store failure (503).
+  if (Math.ceil(to / BUCKET_MS[g]) * BUCKET_MS[g] > MAX_TIME_MS) return { ok: false, field: "to", message: `must lie in ${TIME_RANGE} (its bucket's end too)` };
+  if (from < MIN_TIME_MS) {
+    return params.from === undefined
+      ? { ok: false, field: "to", message: `must leave the default span before it within ${TIME_RANGE}; or give from` }
+      : { ok: false, field: "from", message: `must lie in ${TIME_RANGE}` };
+  }
   const alignedFrom = Math.floor(from / size) * size;
   const alignedTo = Math.ceil(to / size) * size;
   if (alignedTo - alignedFrom > MAX_SPAN_MS[g]) {

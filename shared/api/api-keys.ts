@@ -63,6 +63,19 @@ export async function generateApiKey(): Promise<GeneratedApiKey> {
   return { keyId, secret, token: `${TOKEN_PREFIX}${keyId}_${secret}`, secretHash: await sha256Hex(secret) };
 }
 
+const BEARER = /^Bearer[ \t]+([!-~]{1,512})[ \t]*$/i;
+
+/**
+ * The credential of an `Authorization: Bearer <token>` header value, or undefined
+ * when the header is absent or not a bearer credential of printable ASCII.
+ *
+ * @example
+ * bearerToken("Bearer nk_3f9a0c1d2b4e5f60_s3cret"); // "nk_3f9a0c1d2b4e5f60_s3cret"
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** SHA-256 of the UTF-8 text, lower-case hex. */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

@@ -27,5 +27,3 @@ export const notFound = (what: string) => new ApiError(404, "not_found", "Not Fo
 
 export const conflict = (code: string, detail: string) => new ApiError(409, code, "Conflict", detail);
 
-export const invalidField = (issue: FieldIssue) =>
-  new ApiError(400, "validation_failed", "Validation failed", `${issue.in} ${issue.path}: ${issue.message}`, [issue]);

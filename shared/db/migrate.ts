@@ -20,7 +20,7 @@ import { postgresMigrations } from "./migrations/index.ts";
  * One database session. Every call must reach the same connection: the run's lock and
  * transactions are session state (so Neon's stateless HTTP `neon()` function does not qualify).
  */
-export interface SqlExecutor {
+export interface SessionExecutor {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
@@ -50,7 +50,7 @@ const BOOKKEEPING_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   duration_ms integer NOT NULL
 )`;
 
-export function advisoryLock(executor: SqlExecutor, key: bigint = MIGRATION_LOCK_KEY): MigrationLock {
+export function advisoryLock(executor: SessionExecutor, key: bigint = MIGRATION_LOCK_KEY): MigrationLock {
   return {
     acquire: async () => {
       await executor.query(`SELECT pg_advisory_lock(${key})`);
@@ -68,7 +68,7 @@ export function advisoryLock(executor: SqlExecutor, key: bigint = MIGRATION_LOCK
  *   when an applied migration was edited; MigrationFailedError (code MIGRATION_FAILED) when a statement fails.
  */
 export async function applyMigrations(
-  executor: SqlExecutor,
+  executor: SessionExecutor,
   options: ApplyMigrationsOptions = {},
 ): Promise<MigrationRunResult> {
   const lock = options.lock ?? advisoryLock(executor);
@@ -85,7 +85,7 @@ export async function applyMigrations(
   return result;
 }
 
-async function applyUnderLock(executor: SqlExecutor, options: ApplyMigrationsOptions): Promise<MigrationRunResult> {
+async function applyUnderLock(executor: SessionExecutor, options: ApplyMigrationsOptions): Promise<MigrationRunResult> {
   const migrations = options.migrations ?? postgresMigrations;
   const now = options.now ?? (() => performance.now());
   // Created under the lock: CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin.
@@ -127,7 +127,7 @@ async function applyUnderLock(executor: SqlExecutor, options: ApplyMigrationsOpt
   return { applied, skipped: plan.skipped, unknown: plan.unknown };
 }
 
-async function runStatements(executor: SqlExecutor, migration: Migration): Promise<void> {
+async function runStatements(executor: SessionExecutor, migration: Migration): Promise<void> {
   for (const [index, statement] of migration.statements.entries()) {
     try {
       await executor.query(statement);

@@ -5,7 +5,7 @@
  *
  * @example
  * const policy = queryPolicyFromConfig(loadConfig(env));
- * ttlForTables(policy, ["public.users"]); // 60
+ * classForTables(policy, ["public.users"]); // "user"
  */
 import type { AppConfig } from "../config.ts";
 import type { QueryClass } from "./query-types.ts";
@@ -53,8 +53,4 @@ export function classForTables(policy: QueryPolicy, tables: readonly string[]): 
     if (chosen === undefined || policy.ttlSeconds[cls] < policy.ttlSeconds[chosen]) chosen = cls;
   }
   return chosen ?? "default";
-}
-
-export function ttlForTables(policy: QueryPolicy, tables: readonly string[]): number {
-  return policy.ttlSeconds[classForTables(policy, tables)];
 }

@@ -16,13 +16,12 @@
  * const source = clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
  * await source.sample({ metric: "latency_p95_ms", from, to });
  */
+import type { ClickHouseReader } from "../analytics/ops-metrics.ts";
 import { requestRollupTable } from "../analytics/rollup-views.ts";
 import type { MetricName, MetricPoint, MetricQuery, MetricSample, MetricSource } from "./metrics.ts";
 
-/** The one thing the source needs from ClickHouse: rows of a parameterised SELECT. */
-export interface ClickHouseReader {
-  rows<T>(query: string, params: Record<string, unknown>): Promise<T[]>;
-}
+/** The one thing the source needs from ClickHouse: rows of a parameterised SELECT (the ops metrics' reader). */
+export type { ClickHouseReader };
 
 /** A reader over @clickhouse/client-web (or anything with its `query` shape). */
 export function clickHouseReader(client: {

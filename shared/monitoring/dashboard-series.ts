@@ -21,10 +21,6 @@ export const RANGES = {
 
 export type RangeName = keyof typeof RANGES;
 
-export function isRangeName(value: string): value is RangeName {
-  return Object.hasOwn(RANGES, value);
-}
-
 export interface RangeWindow {
   range: RangeName;
   /** Epoch ms, inclusive; a multiple of the step. */

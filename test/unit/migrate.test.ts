@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { applyClickHouseMigrations, type ClickHouseExecutor } from "../../shared/analytics/migrate.ts";
 import { clickHouseMigrations } from "../../shared/analytics/migrations/index.ts";
-import { applyMigrations, type MigrationLock, type SqlExecutor } from "../../shared/db/migrate.ts";
+import { applyMigrations, type MigrationLock, type SessionExecutor } from "../../shared/db/migrate.ts";
 import { migrationChecksum } from "../../shared/db/migration-plan.ts";
 import { MigrationError, type Migration } from "../../shared/db/migration-types.ts";
 import { postgresMigrations } from "../../shared/db/migrations/index.ts";
 
 /** Records every statement; keeps schema_migrations rows in memory; fails statements on demand. */
-class FakePostgres implements SqlExecutor {
+class FakePostgres implements SessionExecutor {
   readonly log: string[] = [];
   readonly recorded = new Map<string, string>();
   private pending = new Map<string, string>();

@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { Scope } from "../../../shared/api/api-keys.ts";
 import type { FieldIssue } from "../../../shared/api/errors.ts";
+import { FIELD_LOCATION, statusTitle } from "../../../shared/api/problem.ts";
 import { Problem } from "../../../shared/api/schemas/common.ts";
 import { PROBLEM_CODES, type ProblemCode } from "../../../shared/api/schemas/problems.ts";
 import { jsonBody } from "../../middleware/json-body.ts";
@@ -20,20 +21,6 @@ import { fieldIssues } from "../../middleware/validation.ts";
 
 type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
 
-const STATUS_TITLES: Record<ProblemStatus, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  409: "Conflict",
-  413: "Content Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};
 
 /** The codes a v1 route answers per status when it does not name its own. */
 const DEFAULT_CODES: Record<ProblemStatus, readonly ProblemCode[]> = {
@@ -77,7 +64,7 @@ function problemResponse(status: ProblemStatus, codes: readonly ProblemCode[]): 
   const listed = unique.map((code) => `\`${code}\` (${PROBLEM_CODES[code].meaning})`).join("; ");
   const headers = PROBLEM_HEADERS[status];
   const response: ProblemResponse = {
-    description: listed === "" ? STATUS_TITLES[status] : `${STATUS_TITLES[status]}: ${listed}`,
+    description: listed === "" ? statusTitle(status) : `${statusTitle(status)}: ${listed}`,
     "x-problem-codes": unique,
     content: { [PROBLEM_MEDIA_TYPE]: { schema: Problem } } as ProblemResponse["content"],
   };
@@ -127,11 +114,12 @@ function mergeResponse(status: ProblemStatus, mine: Response, shared: ProblemRes
   } as Response;
 }
 
-const EVERY_ROUTE: readonly ProblemCode[] = ["payload_too_large", "rate_limited", "internal_error", "config_invalid", "request_timeout"];
+/** bad_request: a body cut off while the body limit reads it (any route may be sent one). */
+const EVERY_ROUTE: readonly ProblemCode[] = ["bad_request", "payload_too_large", "rate_limited", "internal_error", "config_invalid", "request_timeout"];
 const AUTHENTICATED: readonly ProblemCode[] = ["missing_credentials", "invalid_credentials", "insufficient_scope", "db_unavailable", "statement_timeout"];
 
 /**
- * Every route's responses plus the cross-cutting problems: 413, 429, 500 and the
+ * Every route's responses plus the cross-cutting problems: 400 bad_request, 413, 429, 500 and the
  * request timeout's 503 on every route; 415 where there is a body; 401, 403 and
  * the key lookup's 503 (db_unavailable, statement_timeout) where a key is needed.
  */
@@ -196,8 +184,6 @@ export function jsonRequest<T>(schema: T) {
   return { required: true, content: { "application/json": { schema } } };
 }
 
-const LOCATION: Record<string, FieldIssue["in"]> = { json: "body", form: "body", query: "query", param: "path", header: "header", cookie: "header" };
-
 /**
  * A validation hook that answers with the route's own 400 code (these routes kept
  * their codes when they moved onto zod): detail is the first issue's message, or
@@ -207,7 +193,7 @@ export function rejectAs(code: ProblemCode, options: { detail?: (issue: FieldIss
   return (result: { target: string } & ({ success: true } | { success: false; error: z.ZodError }), c: Context): globalThis.Response | undefined => {
     if (result.success) return undefined;
     const input = (result as { data?: unknown }).data;
-    const errors = fieldIssues(LOCATION[result.target] ?? "query", result.error.issues, input);
+    const errors = fieldIssues(FIELD_LOCATION[result.target] ?? "query", result.error.issues, input);
     const first = errors[0] ?? { in: "query" as const, path: "", message: "is invalid" };
     return problem(c, {
       status: 400,

@@ -1,9 +1,13 @@
 /**
  * The versioned API: every route under /v1 from zod schemas that both validate
  * and document (functions/openapi.ts serves the document), plus the
- * unauthenticated `/ping`.
+ * unauthenticated `/ping`. One mount: every /v1 response, the ops routes' too,
+ * carries `server-timing` (and `x-cache` when it read through the cache).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { opsAlertRoutes } from "../ops-alerts.ts";
+import { opsIndexRoutes } from "../ops-indexes.ts";
+import { opsMetricsRoutes } from "../ops-metrics.ts";
 import type { ApiEnv } from "../../api-env.ts";
 import { timing } from "../../middleware/timing.ts";
 import { validationHook } from "../../middleware/validation.ts";
@@ -17,7 +21,6 @@ import { userRoutes } from "./users.ts";
 
 export function createApi(): OpenAPIHono<ApiEnv> {
   const v1 = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
-  v1.use(timing);
   v1.route("/", userRoutes);
   v1.route("/", auditLogRoutes);
   v1.route("/", agentStateRoutes);
@@ -26,6 +29,11 @@ export function createApi(): OpenAPIHono<ApiEnv> {
   v1.route("/", pingRoutes);
 
   const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  api.use("/v1/*", timing);
+  // These routers name their full /v1/ops/... paths.
+  api.route("/", opsAlertRoutes);
+  api.route("/", opsIndexRoutes);
+  api.route("/", opsMetricsRoutes);
   api.openapi(publicRoute({ ...publicPing, operationId: "ping" }), (c) => c.json({ ok: true as const }, 200));
   api.route("/v1", v1);
   return api;

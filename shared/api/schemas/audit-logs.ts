@@ -1,6 +1,6 @@
 /** Audit logs: request and response schemas. */
 import { z } from "zod";
-import { Cursor, Id, IdInput, JsonObject, Limit, page, storableText, Timestamp } from "./common.ts";
+import { Cursor, Id, IdInput, JsonObject, Limit, page, storableText, Timestamp, TimestampInput } from "./common.ts";
 
 export const Action = storableText(100, 1).meta({ example: "user.login" });
 
@@ -22,7 +22,7 @@ export const AppendAuditLogBody = z
     action: Action,
     resource: storableText(500, 1).meta({ example: "users/42" }),
     metadata: JsonObject.optional(),
-    occurredAt: Timestamp.optional().meta({ description: "Defaults to the time the database stores it." }),
+    occurredAt: TimestampInput.optional().meta({ description: "Defaults to the time the database stores it." }),
   })
   .meta({ id: "AppendAuditLog" });
 
@@ -30,8 +30,8 @@ export const QueryAuditLogsQuery = z
   .object({
     userId: Id.optional(),
     action: Action.optional(),
-    from: Timestamp.optional().meta({ description: "Inclusive lower bound of occurredAt." }),
-    to: Timestamp.optional().meta({ description: "Exclusive upper bound of occurredAt." }),
+    from: TimestampInput.optional().meta({ description: "Inclusive lower bound of occurredAt." }),
+    to: TimestampInput.optional().meta({ description: "Exclusive upper bound of occurredAt." }),
     limit: Limit,
     cursor: Cursor.optional(),
   })

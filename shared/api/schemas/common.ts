@@ -37,9 +37,17 @@ export function storableText(max: number, min = 0) {
 
 const MAX_JSON_BYTES = 64 * 1024;
 
-/** A JSON object stored as jsonb: every key and string storable, at most 64 KiB encoded. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A JSON object stored as jsonb: every key and string storable, at most 64 KiB encoded.
+ * The parsed body passes through as it is: z.record rebuilds the object by assignment,
+ * and assigning an own `__proto__` key sets the prototype instead, so the key vanished.
+ */
 export const JsonObject = z
-  .record(z.string(), z.unknown())
+  .custom<Record<string, unknown>>(isJsonObject, "must be a JSON object")
   .superRefine((value, ctx) => {
     const bad = unstorableJsonPath(value);
     if (bad !== undefined) ctx.addIssue({ code: "custom", path: bad.path, message: bad.reason });
@@ -47,12 +55,48 @@ export const JsonObject = z
       ctx.addIssue({ code: "custom", message: `must be at most ${MAX_JSON_BYTES} bytes as JSON` });
     }
   })
-  .meta({ description: "A JSON object (stored as jsonb).", example: { source: "api" } });
+  // z.custom has no JSON Schema of its own: this is what z.record documented.
+  .meta({
+    type: "object",
+    propertyNames: { type: "string" },
+    additionalProperties: {},
+    description: "A JSON object (stored as jsonb).",
+    example: { source: "api" },
+  } as Record<string, unknown>);
 
-export const Timestamp = z.iso.datetime({ offset: true, message: "must be an ISO 8601 date-time with a time zone" }).meta({
-  description: "ISO 8601 date-time with a time zone offset.",
-  example: "2026-11-29T06:00:00.000Z",
-});
+const TIMESTAMP_META = { description: "RFC 3339 date-time with a time zone offset.", example: "2026-11-29T06:00:00.000Z" };
+
+/** A date-time the API answers with (always `toISOString()` form). */
+export const Timestamp = z.iso.datetime({ offset: true }).meta(TIMESTAMP_META);
+
+const RFC3339 = z.iso.datetime({ offset: true });
+const TIMESTAMP_MESSAGE = "must be an RFC 3339 date-time with a time zone";
+/** The instants Postgres returns as a four-digit year (toISOString() writes others as `+010000-...`). */
+const MIN_INSTANT_MS = Date.parse("0001-01-01T00:00:00Z");
+const MAX_INSTANT_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/**
+ * A date-time the API accepts: RFC 3339 (section 5.6 allows a lower-case `t` and `z`),
+ * passed on in upper case; its instant in UTC must fall in years 0001-9999, so that
+ * `9999-12-31T23:59:59-15:00` (year 10000 in UTC) is refused rather than stored and
+ * answered as an invalid `date-time`.
+ */
+export const TimestampInput = z
+  .string()
+  .transform((text, ctx) => {
+    const upper = text.toUpperCase();
+    if (!RFC3339.safeParse(upper).success) {
+      ctx.addIssue({ code: "custom", message: TIMESTAMP_MESSAGE });
+      return z.NEVER;
+    }
+    const instant = Date.parse(upper);
+    if (!(instant >= MIN_INSTANT_MS && instant <= MAX_INSTANT_MS)) {
+      ctx.addIssue({ code: "custom", message: "must fall in years 0001-9999 once converted to UTC" });
+      return z.NEVER;
+    }
+    return upper;
+  })
+  .meta({ ...TIMESTAMP_META, format: "date-time" });
 
 export const Limit = z.coerce
   .number({ message: "must be a number" })

@@ -4,8 +4,8 @@ import { z } from "zod";
 export const AlertsQuery = z.object({
   limit: z
     .string()
-    .regex(/^[1-9][0-9]{0,2}$/, "limit must be an integer from 1 to 200")
-    .refine((raw) => Number(raw) <= 200, "limit must be an integer from 1 to 200")
+    // The pattern alone is the rule, so the document says exactly what is accepted.
+    .regex(/^(?:[1-9][0-9]?|1[0-9]{2}|200)$/, "limit must be an integer from 1 to 200")
     .optional()
     .meta({ description: "How many recent events (1-200, default 50).", example: "50" }),
 });

@@ -7,7 +7,10 @@ import { z } from "zod";
 import { parseMetricsQuery } from "../../analytics/ops-metrics.ts";
 
 const time = (description: string) =>
-  z.string().optional().meta({ description: `${description}: epoch milliseconds or ISO 8601 (a plain date is UTC).`, example: "2026-11-29T00:00:00Z" });
+  z.string().optional().meta({
+    description: `${description}: epoch milliseconds or ISO 8601 (a plain date is UTC; \`t\`/\`z\` in either case), within 1970-01-01 to 2106-02-07 (ClickHouse DateTime).`,
+    example: "2026-11-29T00:00:00Z",
+  });
 
 export const MetricsQueryParams = z
   .strictObject({

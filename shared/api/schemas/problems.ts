@@ -26,7 +26,7 @@ export const PROBLEM_CODES = {
   invalid_idempotency_key: { status: 400, meaning: "`Idempotency-Key` is not 1-128 printable ASCII characters" },
   invalid_limit: { status: 400, meaning: "`limit` is out of range" },
   invalid_range: { status: 400, meaning: "`range` is not one of the dashboard ranges" },
-  bad_request: { status: 400, meaning: "The request was rejected before routing" },
+  bad_request: { status: 400, meaning: "The request was rejected before routing: a malformed form, or a body cut off before its end" },
   missing_credentials: { status: 401, meaning: "No `Authorization: Bearer` API key was sent" },
   invalid_credentials: { status: 401, meaning: "The API key is unknown, revoked or malformed" },
   session_required: { status: 401, meaning: "Neither a dashboard session cookie nor an API key was sent" },

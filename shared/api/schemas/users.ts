@@ -11,9 +11,11 @@ export const Role = z.enum(ROLES, { message: `must be one of ${ROLES.join(", ")}
 /**
  * Permissive on purpose: one "@" with something on both sides, no whitespace. Unicode
  * local parts and domains are legal (RFC 6531), and uniqueness is case-insensitive in the schema.
+ * No regex flags: the document carries only the source, and `[^\s@]` needs no `u` to pass
+ * astral characters (both halves of a pair are neither space nor "@").
  */
 export const Email = storableText(320)
-  .regex(/^[^\s@]+@[^\s@]+$/u, "must be an email address")
+  .regex(/^[^\s@]+@[^\s@]+$/, "must be an email address")
   .meta({ example: "ada@example.com" });
 
 export const DisplayName = storableText(200).nullable().meta({ example: "Ada Lovelace" });

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench -- floor [--duration 5] [--rounds 3] [--connections 32] [--profile-seconds 5] [--set NAME=VALUE ...]`:
+ * the platform tax. A bare Hono worker (scripts/bench/fixtures/bare-worker) and ours, each
+ * under its own `wrangler dev` on loopback (ports 8742 and 8743, inspectors 9742 and 9743),
+ * in one run, in alternating rounds: bare GET /v1/ping, our GET /v1/ping (an API key) and
+ * our GET /v1/users/:id (an L1 hit), `duration` seconds each per round (autocannon).
+ *
+ * Ours runs with every production default on: the rate limiter checks every request,
+ * request logs are written, metrics events are recorded and flushed to ClickHouse, the
+ * security headers, x-cache and server-timing are set. Only the limits' numbers are raised
+ * (so the benchmark measures the limiter, not its 429s) and the user TTL lengthened (so
+ * the L1 entry outlives the run). `--set` overrides a variable of ours for an experiment
+ * (e.g. `--set LOG_REQUESTS=0`, `--set RATE_LIMIT_KEY_REQUESTS=0` turns the key limiter off);
+ * the overrides are listed in the result.
+ *
+ * Figures: ping_vs_bare and l1_hit_vs_bare (req/s over the bare worker's, from the sums
+ * over the rounds), and worker_cpu_ms_per_l1_hit: busy CPU time of our Worker's isolate
+ * from a DevTools CPU profile taken through its inspector during an L1 run, per request.
+ */
+import os from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { localConfig, localUrls } from "../lib/local-config.ts";
+import { repoRoot, startWrangler, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
+import { buildWorkerSnapshot } from "../lib/worker-snapshot.ts";
+import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
+import { createBenchDatabase } from "./cache-fixture.ts";
+import { profileCpu, type CpuProfile } from "./cpu-profile.ts";
+import type { BenchReport } from "./report.ts";
+
+const BARE = { port: 8742, inspectorPort: 9742 };
+const OURS = { port: 8743, inspectorPort: 9743 };
+const SNAPSHOT_DIR = "/tmp/netra-bench-floor/worker";
+
+interface Options {
+  duration: number;
+  rounds: number;
+  connections: number;
+  profileSeconds: number;
+  overrides: Record<string, string>;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { duration: 5, rounds: 3, connections: 32, profileSeconds: 5, overrides: {} };
+  const flags: Record<string, Exclude<keyof Options, "overrides">> = { "--duration": "duration", "--rounds": "rounds", "--connections": "connections", "--profile-seconds": "profileSeconds" };
+  for (let i = 0; i < args.length; i += 2) {
+    const set = args[i] === "--set" ? /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(args[i + 1] ?? "") : null;
+    if (set !== null) {
+      o.overrides[set[1]!] = set[2]!;
+      continue;
+    }
+    const key = flags[args[i]!];
+    const value = Number(args[i + 1]);
+    if (key === undefined || !Number.isInteger(value) || value <= 0) throw new Error(`unknown or invalid argument ${args[i]} ${args[i + 1]}`);
+    o[key] = value;
+  }
+  return o;
+}
+
+interface Run {
+  reqPerSec: number;
+  requests: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+async function load(url: string, o: Options, headers: Record<string, string>, seconds = o.duration): Promise<Run> {
+  const result = await autocannon({ url, connections: o.connections, duration: seconds, timeout: 10, headers });
+  return {
+    reqPerSec: result.requests.total / seconds,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function header(url: string, headers: Record<string, string>, name: string): Promise<string | null> {
+  const res = await fetch(url, { headers });
+  await res.arrayBuffer();
+  return res.headers.get(name);
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+const loadavg = () => os.loadavg().map((n) => round(n, 2)).join(" / ");
+
+export default async function run(args: string[]): Promise<BenchReport> {
+  const o = parseArgs(args);
+  const adminKey = `bench-floor-${Math.random().toString(36).slice(2)}`;
+  const db = await createBenchDatabase(2);
+  const servers: DevServer[] = [];
+  const loadBefore = loadavg();
+  try {
+    const config = buildWorkerSnapshot(SNAPSHOT_DIR);
+    const vars: Record<string, string> = {
+      ...localUrls(),
+      DATABASE_URL: db.url,
+      API_ADMIN_KEY: adminKey,
+      ROOM_TOKEN_SECRET: LOCAL_ROOM_TOKEN_SECRET,
+      RATE_LIMIT_KEY_REQUESTS: "100000000",
+      RATE_LIMIT_IP_REQUESTS: "100000000",
+      CACHE_TTL_USER_DATA_SECONDS: "3600",
+      ...o.overrides,
+    };
+    delete vars.REDIS_URL;
+    const quiet = process.env.BENCH_VERBOSE !== "1";
+    const bare = startWrangler({ ...localConfig(), wrangler: BARE }, { quiet, extraArgs: ["-c", join(repoRoot, "scripts/bench/fixtures/bare-worker/wrangler.toml")] });
+    servers.push(bare);
+    const ours = startWrangler({ ...localConfig(), wrangler: OURS }, { quiet, extraArgs: ["-c", config, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])] });
+    servers.push(ours);
+    await waitForHttp(`${bare.url}/v1/ping`, { server: bare, ok: (s) => s === 200, timeoutMs: 90_000 });
+    await waitForHttp(`${ours.url}/ping`, { server: ours, ok: (s) => s === 200, timeoutMs: 90_000 });
+
+    // A real API key (verified against Postgres, then from the isolate's key cache), as clients send.
+    const created = await fetch(`${ours.url}/v1/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "bench-floor", scopes: ["read"] }),
+    });
+    if (created.status !== 201) throw new Error(`creating the bench key answered ${created.status}: ${await created.text()}`);
+    const headers = { authorization: `Bearer ${((await created.json()) as { token: string }).token}` };
+    const pingUrl = `${ours.url}/v1/ping`;
+    const l1Url = `${ours.url}/v1/users/${db.userIds[0]!}`;
+    await header(l1Url, headers, "x-cache");
+    const tierBefore = await header(l1Url, headers, "x-cache");
+
+    // Warm-up, not measured: JIT, key cache, connection pools, on all three.
+    for (const url of [`${bare.url}/v1/ping`, pingUrl, l1Url]) await autocannon({ url, connections: o.connections, duration: 2, headers });
+
+    const rounds: { round: number; bare: Run; ping: Run; l1: Run }[] = [];
+    for (let r = 1; r <= o.rounds; r++) {
+      const bareRun = await load(`${bare.url}/v1/ping`, o, {});
+      const pingRun = await load(pingUrl, o, headers);
+      const l1Run = await load(l1Url, o, headers);
+      rounds.push({ round: r, bare: bareRun, ping: pingRun, l1: l1Run });
+    }
+    const tierAfter = await header(l1Url, headers, "x-cache");
+
+    let profiled = 0;
+    const profile: CpuProfile = await profileCpu(OURS.inspectorPort, async () => {
+      profiled = (await load(l1Url, o, headers, o.profileSeconds)).requests;
+    });
+    const loadAfter = loadavg();
+
+    const sum = (pick: (x: (typeof rounds)[number]) => Run) => rounds.reduce((n, x) => n + pick(x).requests, 0);
+    const bareTotal = sum((x) => x.bare);
+    const pingVsBare = sum((x) => x.ping) / bareTotal;
+    const l1VsBare = sum((x) => x.l1) / bareTotal;
+    const cpuPerHit = profile.busyMs / Math.max(1, profiled);
+    const bad = rounds.reduce((n, x) => n + x.bare.bad + x.ping.bad + x.l1.bad, 0);
+    const seconds = o.duration * o.rounds;
+    return {
+      figures: {
+        ping_vs_bare: round(pingVsBare),
+        l1_hit_vs_bare: round(l1VsBare),
+        worker_cpu_ms_per_l1_hit: round(cpuPerHit),
+        bare_req_per_s: round(bareTotal / seconds, 1),
+        ping_req_per_s: round(sum((x) => x.ping) / seconds, 1),
+        l1_hit_req_per_s: round(sum((x) => x.l1) / seconds, 1),
+        errors: bad,
+        overrides: Object.entries(o.overrides).map(([k, v]) => `${k}=${v}`).join(" ") || "none",
+        loadavg_before: loadBefore,
+        loadavg_after: loadAfter,
+      },
+      targets: {
+        ping_vs_bare: { target: ">= 0.8", met: pingVsBare >= 0.8 },
+        l1_hit_vs_bare: { target: ">= 0.75", met: l1VsBare >= 0.75 },
+        worker_cpu_ms_per_l1_hit: { target: "<= 1", met: cpuPerHit <= 1 },
+        errors: { target: "= 0", met: bad === 0 },
+      },
+      tables: {
+        [`rounds: ${o.connections} connections, ${o.duration} s per route, through wrangler dev`]: rounds.map((x) => ({
+          round: x.round,
+          "bare req/s": round(x.bare.reqPerSec, 1),
+          "ping req/s": round(x.ping.reqPerSec, 1),
+          "l1 req/s": round(x.l1.reqPerSec, 1),
+          ping_vs_bare: round(x.ping.reqPerSec / x.bare.reqPerSec),
+          l1_vs_bare: round(x.l1.reqPerSec / x.bare.reqPerSec),
+          "bare p50/p99 ms": `${x.bare.p50}/${x.bare.p99}`,
+          "ping p50/p99 ms": `${x.ping.p50}/${x.ping.p99}`,
+          "l1 p50/p99 ms": `${x.l1.p50}/${x.l1.p99}`,
+        })),
+        [`where an L1 hit's CPU goes (self time, ${profiled} requests, ${round(profile.busyMs, 1)} ms busy in ${round(profile.wallMs, 1)} ms)`]: profile.top.map((t) => ({
+          function: t.name,
+          self_ms_per_request: round(t.selfMs / Math.max(1, profiled), 4),
+          share: round(t.share),
+        })),
+      },
+      notes: [
+        `The L1 route's x-cache was "${tierBefore}" before the rounds and "${tierAfter}" after them (both must be l1).`,
+        `Load average (1/5/15 min) of this 2-core machine: ${loadBefore} before, ${loadAfter} after; autocannon runs in this process.`,
+        "Busy CPU is every profile sample that is not (idle): JavaScript, the runtime's native work on the isolate's thread ((program)) and GC.",
+      ],
+    };
+  } finally {
+    for (const server of servers) await server.stop();
+    await db.drop();
+  }
+}
