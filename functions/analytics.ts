@@ -36,7 +36,7 @@ export function analyticsFor(config: AppConfig): EventSink | undefined {
   let sink = sinks.get(config);
   if (sink === undefined) {
     const inner = createEventSink({
-      writer: clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database),
+      writer: clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database, { asyncInsert: config.analytics.asyncInsert }),
       batch: config.batchProcessor,
       analytics: config.analytics,
       clock: { now: () => Date.now() },

@@ -19,24 +19,33 @@ export interface ClickHouseWriter {
 }
 
 /**
- * A writer over @clickhouse/client-web. `async_insert` stays off: the batch processor
- * already makes the batches, and a synchronous insert is what tells it a batch is stored.
- * A token is needed for deduplication, not just the same rows: every raw table fills
- * `inserted_at` on the server, so a resent block never hashes the same.
+ * A writer over @clickhouse/client-web. Each insert is acknowledged only once stored,
+ * which is what tells the batch processor a batch is done. With `asyncInsert` ClickHouse
+ * batches the inserts of every isolate on the server (async_insert) and answers after the
+ * flush that stored them (wait_for_async_insert=1); the deduplication token still applies
+ * (async_insert_deduplicate=1). A token is needed for deduplication, not just the same
+ * rows: every raw table fills `inserted_at` on the server, so a resent block never hashes
+ * the same.
  *
  * @example
- * const writer = clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database);
+ * const writer = clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database, { asyncInsert: config.analytics.asyncInsert });
  * await writer.insert("request_events", rows);
  */
-export function clickHouseWriter(client: Pick<ClickHouseClient, "insert">, database: string): ClickHouseWriter {
+export function clickHouseWriter(client: Pick<ClickHouseClient, "insert">, database: string, mode: { asyncInsert?: boolean } = {}): ClickHouseWriter {
+  const serverBatching = mode.asyncInsert === true ? ASYNC_INSERT : {};
   return {
     async insert(table, rows, options) {
       await client.insert({
         table: `${database}.${table}`,
         values: rows as object[],
         format: "JSONEachRow",
-        ...(options?.dedupToken === undefined ? {} : { clickhouse_settings: { insert_deduplication_token: options.dedupToken } }),
+        clickhouse_settings: {
+          ...serverBatching,
+          ...(options?.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
+        },
       });
     },
   };
 }
+
+const ASYNC_INSERT = { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 } as const;
