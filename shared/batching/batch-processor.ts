@@ -164,7 +164,9 @@ export class BatchProcessor<T> {
     return (
       this.#queue.length >= this.#options.maxBatchSize ||
       (this.#options.maxBatchBytes !== undefined && this.#queuedBytes >= this.#options.maxBatchBytes) ||
-      now - oldest.enqueuedAt >= this.#options.flushIntervalMs
+      // The same sum msUntilDue() waits for: with fractional clocks, `now - enqueuedAt >= interval`
+      // can stay false at the very time msUntilDue() says 0, and an owner waiting on it would spin.
+      now >= oldest.enqueuedAt + this.#options.flushIntervalMs
     );
   }
 
