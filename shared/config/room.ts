@@ -27,7 +27,8 @@ export const ROOM_ENV = {
   BATCH_FLUSH_INTERVAL_MS: intOr(0, 0),
   ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
   ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
-  ANALYTICS_MAX_ATTEMPTS: intOr(5, 1, 100),
+  // 30 sends with the default backoff hold an event through at least 5.6 min of ClickHouse outage (README, "Outages").
+  ANALYTICS_MAX_ATTEMPTS: intOr(30, 1, 100),
   ANALYTICS_RETRY_BASE_MS: intOr(200, 1),
   ANALYTICS_RETRY_MAX_MS: intOr(30_000, 1),
   // 1: ClickHouse asynchronous inserts, batched on the server across isolates (README, "Metrics at scale").
