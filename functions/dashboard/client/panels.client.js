@@ -67,7 +67,7 @@
         ["Cache", (d) => d.ingestion.tables.cache_events, COLORS.teal],
         ["Rooms", (d) => d.ingestion.tables.room_events, COLORS.violet],
       ],
-      extra: [["Arrival lag p95 (approx.)", (d) => d.ingestion.lagP95, COLORS.slate, ms]],
+      extra: [["Arrival lag p95", (d) => d.ingestion.lagP95, COLORS.slate, ms]],
     },
   ];
 
