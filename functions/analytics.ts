@@ -1,7 +1,7 @@
 /**
  * The per-isolate metrics pipeline: one event sink per config (so per isolate in
- * production), flushed from `ctx.waitUntil` at the end of requests, never by a timer
- * (see shared/batching/batch-processor.ts for why). Undefined when ClickHouse is not
+ * production), settled from `ctx.waitUntil` at the end of each request (see
+ * shared/analytics/event-sink.ts `settle` for why). Undefined when ClickHouse is not
  * configured: the API then records nothing and runs as before.
  *
  * Dropped events (queue overflow, retries exhausted) are counted in Redis per minute
@@ -36,7 +36,7 @@ export function analyticsFor(config: AppConfig): EventSink | undefined {
   let sink = sinks.get(config);
   if (sink === undefined) {
     const inner = createEventSink({
-      writer: clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database),
+      writer: clickHouseWriter(clickhouse(config.clickhouse), config.clickhouse.database, { asyncInsert: config.analytics.asyncInsert }),
       batch: config.batchProcessor,
       analytics: config.analytics,
       clock: { now: () => Date.now() },
@@ -71,7 +71,7 @@ export function withDropCounting(sink: EventSink, redis: DropCounterRedis, optio
     await run();
     await report();
   };
-  return { ...sink, flushDue: after(sink.flushDue), flush: after(sink.flush), close: after(sink.close) };
+  return { ...sink, flushDue: after(sink.flushDue), settle: after(sink.settle), flush: after(sink.flush), close: after(sink.close) };
 }
 
 interface CacheSampling {

@@ -4,11 +4,11 @@
  * `server-timing`), response bytes (Content-Length when set), isolate, colo and
  * country (request.cf, when present).
  *
- * Flushing: there is no reliable background timer in a Worker (timers do not run once
- * the response is done, and the isolate may be evicted), so each request checks whether
- * a batch is due (full, or its oldest event older than the flush interval) and, if so,
- * sends it in `ctx.waitUntil`, after the response. Recording never blocks or fails the
- * request: ClickHouse being down only grows (bounded) queues and drop counters.
+ * Flushing: a Worker gets no callback once it is idle, so the request that recorded an
+ * event keeps itself open with `ctx.waitUntil(sink.settle())` until the event was sent
+ * (at once, or when its batch is due), bounded. No event waits for a later request.
+ * Recording never blocks or fails the request: ClickHouse being down only grows
+ * (bounded) queues and drop counters.
  *
  * The same end-of-request hook samples the isolate's cache counters into cache_events,
  * at most every ANALYTICS_CACHE_SAMPLE_INTERVAL_MS (functions/analytics.ts).
@@ -68,8 +68,8 @@ interface CfProperties {
   country?: unknown;
 }
 
-function flushInBackground(c: Context, sink: EventSink): void {
-  const flushing = sink.flushDue();
+function settleInBackground(c: Context, sink: EventSink): void {
+  const flushing = sink.settle();
   try {
     c.executionCtx.waitUntil(flushing);
   } catch {
@@ -112,6 +112,6 @@ export function metrics(options: MetricsOptions = {}): MiddlewareHandler<AppEnv>
     } catch {
       // Metrics never fail a request; a cache that cannot be built is reported by the routes that use it.
     }
-    if (sink.isDue()) flushInBackground(c, sink);
+    settleInBackground(c, sink);
   };
 }

@@ -5,10 +5,16 @@
  * queues; inserts are retried with backoff and, past the attempt limit or the queue
  * bound, counted as dropped.
  *
+ * Freshness without timers: an isolate gets no callback once it is idle, so the request
+ * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until that
+ * event was sent (at most `flushIntervalMs` later, or at once when the interval is 0),
+ * bounded by `settleBudgetMs`. A Durable Object does the same from its alarm (README,
+ * "Metrics freshness").
+ *
  * @example
- * const sink = createEventSink({ writer, config: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
+ * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
  * sink.record("request_events", row);
- * if (sink.isDue()) ctx.waitUntil(sink.flushDue());
+ * ctx.waitUntil(sink.settle());
  */
 import { BatchProcessor, type Clock } from "../batching/batch-processor.ts";
 import type { AnalyticsConfig, BatchProcessorConfig } from "../config.ts";
@@ -24,6 +30,8 @@ export interface EventSinkOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Inserts in flight per table. Default 1. */
   maxConcurrentFlushes?: number;
+  /** How long one settle() may keep waiting for due batches and retries. Default 20 s (a Worker's waitUntil lasts 30 s). */
+  settleBudgetMs?: number;
   /** Told about every event that will never be stored (after its last attempt). Must not throw. */
   onDropped?: (table: EventTable, count: number, error: unknown) => void;
 }
@@ -47,8 +55,17 @@ export interface EventSink {
   record<K extends EventTable>(table: K, row: EventTables[K]): void;
   /** True when some table has a batch to send now. */
   isDue(): boolean;
-  /** Sends the due batches; never rejects. Run it in ctx.waitUntil. */
+  /** Milliseconds until some table has a batch due (0: now); undefined when nothing is queued. */
+  msUntilDue(): number | undefined;
+  /** Sends the due batches; never rejects. */
   flushDue(): Promise<void>;
+  /**
+   * The end-of-request hook, run in ctx.waitUntil: waits until the queued events are due,
+   * sends them, and again after a failed insert's backoff, until nothing is queued or the
+   * settle budget is spent. One settle waits per sink; a call while it runs only sends what
+   * is due now (the waiting one covers the rest). Never rejects.
+   */
+  settle(): Promise<void>;
   /** Sends everything queued now; never rejects. */
   flush(): Promise<void>;
   /** Shutdown: drains every table, waiting out retries, then refuses new events. */
@@ -97,6 +114,27 @@ export function createEventSink(options: EventSinkOptions): EventSink {
   const all = async (run: (p: BatchProcessor<object>) => Promise<void>) => {
     await Promise.all([...processors.values()].map(run));
   };
+  const flushDue = () => all((p) => p.flushDue());
+  const msUntilDue = (): number | undefined => {
+    let soonest: number | undefined;
+    for (const processor of processors.values()) {
+      const ms = processor.msUntilDue();
+      if (ms !== undefined && (soonest === undefined || ms < soonest)) soonest = ms;
+    }
+    return soonest;
+  };
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const budgetMs = options.settleBudgetMs ?? 20_000;
+  let settling: Promise<void> | undefined;
+
+  const waitAndSend = async () => {
+    const deadline = options.clock.now() + budgetMs;
+    for (let wait = msUntilDue(); wait !== undefined; wait = msUntilDue()) {
+      if (options.clock.now() + wait > deadline) return;
+      if (wait > 0) await sleep(wait);
+      await flushDue();
+    }
+  };
 
   return {
     record(table, row) {
@@ -106,7 +144,17 @@ export function createEventSink(options: EventSinkOptions): EventSink {
       for (const processor of processors.values()) if (processor.isDue()) return true;
       return false;
     },
-    flushDue: () => all((p) => p.flushDue()),
+    msUntilDue,
+    flushDue,
+    async settle() {
+      if (settling !== undefined) return msUntilDue() === 0 ? flushDue() : undefined;
+      settling = waitAndSend();
+      try {
+        await settling;
+      } finally {
+        settling = undefined;
+      }
+    },
     flush: () => all((p) => p.flush()),
     close: () => all((p) => p.close()),
     stats() {

@@ -3,12 +3,12 @@
  * in memory and go to a sink in batches, flushed when `maxBatchSize` items (or
  * `maxBatchBytes`) are waiting or the oldest item is `flushIntervalMs` old.
  *
- * No timers. An isolate may vanish between two requests and a Worker timer does not
- * run after the response, so nothing here waits for a timer to fire: the owner asks
- * `isDue()` at a convenient moment (in a Worker, at the end of each request) and runs
- * `flushDue()` in `ctx.waitUntil`. Retry backoff is a "not before" time checked on the
- * next opportunity, not a sleep; only `close()` (shutdown, benchmarks, tests) sleeps,
- * through the injected `sleep`.
+ * No timers of its own. An isolate may vanish between two requests and a Worker timer
+ * does not run after the response unless a `ctx.waitUntil` holds the request open, so
+ * the owner decides when to send: it asks `msUntilDue()` at the end of a request and
+ * waits that long inside `ctx.waitUntil` before `flushDue()` (shared/analytics/event-sink.ts
+ * `settle`), or sets a Durable Object alarm to it. Retry backoff is a "not before" time,
+ * not a sleep; only `close()` and the owner's bounded wait sleep, through an injected `sleep`.
  *
  * Guarantees:
  * - A failed batch goes back to the head of the queue in its original order; each item
@@ -98,6 +98,23 @@ export class BatchProcessor<T> {
     return this.#canTake("due");
   }
 
+  /**
+   * Milliseconds until a batch is due (0: due now), counting a retry backoff;
+   * undefined when nothing is queued. What an owner without timers sleeps for inside
+   * `ctx.waitUntil` (or sets a Durable Object alarm to) so a batch leaves when due
+   * even if no further item arrives.
+   */
+  msUntilDue(): number | undefined {
+    const oldest = this.#queue[0];
+    if (oldest === undefined) return undefined;
+    const now = this.#options.clock.now();
+    const full =
+      this.#queue.length >= this.#options.maxBatchSize ||
+      (this.#options.maxBatchBytes !== undefined && this.#queuedBytes >= this.#options.maxBatchBytes);
+    const dueAt = full ? now : oldest.enqueuedAt + this.#options.flushIntervalMs;
+    return Math.max(0, dueAt - now, this.#notBefore - now);
+  }
+
   /** Sends batches while they are due. Never rejects: failures are retried later or dead-lettered. */
   flushDue(): Promise<void> {
     return this.#flush("due");
@@ -147,7 +164,9 @@ export class BatchProcessor<T> {
     return (
       this.#queue.length >= this.#options.maxBatchSize ||
       (this.#options.maxBatchBytes !== undefined && this.#queuedBytes >= this.#options.maxBatchBytes) ||
-      now - oldest.enqueuedAt >= this.#options.flushIntervalMs
+      // The same sum msUntilDue() waits for: with fractional clocks, `now - enqueuedAt >= interval`
+      // can stay false at the very time msUntilDue() says 0, and an owner waiting on it would spin.
+      now >= oldest.enqueuedAt + this.#options.flushIntervalMs
     );
   }
 

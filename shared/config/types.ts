@@ -53,6 +53,8 @@ export interface AnalyticsConfig {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Inserts ask ClickHouse to batch them on the server (async_insert, waiting for the flush, deduplicated). */
+  asyncInsert: boolean;
   rawRetentionDays: number;
   minuteRollupRetentionDays: number;
   /** Hourly and daily rollups (13 months by default). */

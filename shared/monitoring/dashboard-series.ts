@@ -93,10 +93,14 @@ FROM ${db}.room_rollup_hour WHERE ${range("hour")} GROUP BY t ORDER BY t`
 FROM ${db}.room_events WHERE ${range("ts")} GROUP BY t ORDER BY t`;
 
   // Ingestion is read from the raw tables by arrival time (inserted_at); the ts bound lets ClickHouse skip old partitions.
-  const ingestionSql = INGESTION_TABLES.map(
-    (table) => `SELECT '${table}' AS tbl, ${bucket("inserted_at")}, count() AS n, quantile(0.95)(greatest(0, dateDiff('millisecond', ts, inserted_at))) AS lag
-FROM ${db}.${table} WHERE ${range("inserted_at")} AND ts >= toDateTime64({from:Int64} / 1000 - 86400, 3) GROUP BY t`,
+  // The arrival lag (request end to stored) is one p95 over every table's rows of the step, not a mix of per-table p95s.
+  const arrivals = INGESTION_TABLES.map(
+    (table) => `SELECT '${table}' AS tbl, ${bucket("inserted_at")}, greatest(0, dateDiff('millisecond', ts, inserted_at)) AS lag
+FROM ${db}.${table} WHERE ${range("inserted_at")} AND ts >= toDateTime64({from:Int64} / 1000 - 86400, 3)`,
   ).join("\nUNION ALL\n");
+  const ingestionSql = `SELECT tbl, t, count() AS n, 0 AS lag FROM (${arrivals}) GROUP BY tbl, t
+UNION ALL
+SELECT '' AS tbl, t, count() AS n, quantile(0.95)(lag) AS lag FROM (${arrivals}) GROUP BY t`;
 
   const [requests, queries, rooms, ingestion] = await Promise.all([
     reader.rows<{ t: number; n: string; e: string; q: Array<number | string>; l1: string; l2: string; st: string; mi: string }>(requestsSql, params),
@@ -158,19 +162,17 @@ FROM ${db}.${table} WHERE ${range("inserted_at")} AND ts >= toDateTime64({from:I
     w.dropRate[i] = ratio(dropped, messages + dropped);
     out.totals.messages += messages;
   }
-  const lagWeights = zeros();
-  const lagSums = zeros();
   for (const row of ingestion) {
     const i = index.get(Number(row.t));
+    if (i === undefined) continue;
+    if (row.tbl === "") {
+      out.ingestion.lagP95[i] = num(row.lag);
+      continue;
+    }
     const series = out.ingestion.tables[row.tbl];
-    if (i === undefined || series === undefined) continue;
-    const n = Number(row.n);
-    series[i] = n;
-    out.totals.ingested += n;
-    const lag = num(row.lag);
-    // Tables' p95s combined weighted by volume: an approximation, labelled as such on the chart.
-    if (lag !== null) [lagWeights[i], lagSums[i]] = [lagWeights[i]! + n, lagSums[i]! + lag * n];
+    if (series === undefined) continue;
+    series[i] = Number(row.n);
+    out.totals.ingested += Number(row.n);
   }
-  out.ingestion.lagP95 = t.map((_, i) => (lagWeights[i]! > 0 ? lagSums[i]! / lagWeights[i]! : null));
   return out;
 }

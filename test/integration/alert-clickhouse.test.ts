@@ -169,3 +169,25 @@ describe("ops metrics series (GET /v1/ops/metrics) over the same rollups", () =>
     expect((await metricsSeries(reader, database, query("hour"))).map((p) => p.count)).toEqual([3000]);
   });
 });
+
+// Last: its rows would change the totals the tests above count.
+describe("dashboard arrival lag", () => {
+  it("draws the arrival lag as one p95 over every table's rows of a step", async () => {
+    // Ten minutes in: 90 request rows stored 100 ms after their request, 10 query rows 10 s after theirs.
+    const stored = (base + 10 * 60_000 + 5_000) / 1000;
+    await client.command({
+      query: `INSERT INTO ${database}.request_events (ts, request_id, route, method, status, duration_ms, cache_tier, db_ms, response_bytes, isolate_id, colo, country, inserted_at)
+SELECT toDateTime64(${stored} - 0.1, 3), 'lag' || toString(number), '/lag', 'GET', 200, 1, '', 0, 0, 'lag', '', '', toDateTime64(${stored}, 3) FROM numbers(90)`,
+    });
+    await client.command({
+      query: `INSERT INTO ${database}.query_events (ts, fingerprint, statement, kind, duration_ms, db_ms, rows, tier, slow, error, request_id, isolate_id, inserted_at)
+SELECT toDateTime64(${stored} - 10, 3), 'lag', 'SELECT 1', 'select', 1, 1, 1, 'miss', 0, '', '', 'lag', toDateTime64(${stored}, 3) FROM numbers(10)`,
+    });
+    const data = await dashboardSeries(clickHouseReader(client), database, rangeWindow("1h", base + 30 * 60_000));
+    const i = data.t.indexOf(base / 1000 + 600);
+    expect(data.ingestion.tables.request_events?.[i]).toBe(90);
+    expect(data.ingestion.tables.query_events?.[i]).toBe(10);
+    // The 95th percentile of the 100 rows is a 10 s one; a volume-weighted mix of the tables' p95s would say 1.09 s.
+    expect(data.ingestion.lagP95[i]).toBe(10_000);
+  });
+});

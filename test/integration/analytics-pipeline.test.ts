@@ -94,6 +94,15 @@ describe("the event pipeline against a failing ClickHouse", () => {
     expect(await stored("tokened")).toEqual({ n: 3, distinct: 3 });
   });
 
+  it("with async inserts, stores a resent batch once and waits until it is stored", async () => {
+    const asyncWriter = clickHouseWriter(db.client, db.database, { asyncInsert: true });
+    const rows = [0, 1, 2].map((i) => event(i, "async"));
+    await asyncWriter.insert("request_events", rows, { dedupToken: "async-batch" });
+    expect(await stored("async")).toEqual({ n: 3, distinct: 3 });
+    await asyncWriter.insert("request_events", rows, { dedupToken: "async-batch" });
+    expect(await stored("async")).toEqual({ n: 3, distinct: 3 });
+  });
+
   it("counts events as dropped after the attempt limit and reports them to onDropped", async () => {
     const reported: { table: string; count: number }[] = [];
     const sink = createEventSink({ ...sinkOptions(dead, { maxAttempts: 3 }), onDropped: (table, count) => reported.push({ table, count }) });

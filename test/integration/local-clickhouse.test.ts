@@ -229,6 +229,23 @@ describe("query parameters and settings", () => {
     }
   });
 
+  it("passes tens of kilobytes of non-ASCII parameters through the URL and a multipart body intact", async () => {
+    const text = `${"ü😀".repeat(5_000)}'\\é`;
+    const list = ["日本語", "😀ü".repeat(3_000), "a\tb"];
+    const inUrl = clientFor({ use_multipart_params_auto: false });
+    const inBody = clientFor({ use_multipart_params: true });
+    try {
+      for (const client of [inUrl, inBody]) {
+        const [row] = await rows<{ s: string; a: string[]; n: string }>(client, "SELECT {s:String} AS s, {a:Array(String)} AS a, lengthUTF8({s:String}) AS n", {
+          query_params: { s: text, a: list },
+        });
+        expect(row).toEqual({ s: text, a: list, n: 10_003 });
+      }
+    } finally {
+      await Promise.all([inUrl.close(), inBody.close()]);
+    }
+  });
+
   it("does not leak parameters, settings, database or SET into the next request", async () => {
     await rows(admin, "SELECT {leak:String} AS v", { query_params: { leak: "1" } });
     expect((await rejection(rows(admin, "SELECT {leak:String} AS v"))).type).toBe("UNKNOWN_QUERY_PARAMETER");
@@ -326,9 +343,20 @@ describe("errors", () => {
     const error = await rejection(admin.query({ query: "SELECT 1 1" }));
     expect(error.code).toBe("62");
     expect(error.type).toBe("SYNTAX_ERROR");
-    // The client takes the first upper-case "(WORD)" as the type; the engine's message
-    // quotes the failing token that way, so against a real server too this reads "SELEC".
-    expect((await rejection(admin.query({ query: "SELEC 1" }))).code).toBe("62");
+  });
+
+  it("reports a mistyped keyword as SYNTAX_ERROR, quoting the failed token as a server does", async () => {
+    // The client takes the first upper-case "(WORD)" of a message as the type: a bare "(SELEC)" would become the type.
+    for (const query of ["SELEC 1", "SELECT (1", "SELECT 1 FROM t WHERE x IN (ABC DEF)"]) {
+      const error = await rejection(admin.query({ query }));
+      expect({ code: error.code, type: error.type }).toEqual({ code: "62", type: "SYNTAX_ERROR" });
+    }
+    const raw = await post("/", "SELEC 1");
+    expect(raw.status).toBe(400);
+    expect(raw.headers.get("x-clickhouse-exception-code")).toBe("62");
+    expect(await raw.text()).toMatch(/^Code: 62\. DB::Exception: Syntax error: failed at position 1 \('SELEC'\): SELEC 1\. .+\(SYNTAX_ERROR\) \(version 26\.[\d.]+\)\n$/s);
+    const atEnd = await post("/", "SELECT 1 +");
+    expect(await atEnd.text()).toMatch(/failed at position \d+ \(end of query\)/);
   });
 
   it("reports bad insert data with the engine's parse error", async () => {

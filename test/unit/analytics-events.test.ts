@@ -142,3 +142,90 @@ describe("rollup job helpers", () => {
     expect(closedWindow(USER_ACTIVITY_DAY, now, 15 * 60_000)).toEqual({ from: Date.UTC(2026, 10, 28), to: Date.UTC(2026, 10, 29) });
   });
 });
+
+describe("event sink settle (freshness without a later request)", () => {
+  function harness(options: { flushIntervalMs: number; failFirst?: number; budgetMs?: number }) {
+    let now = 0;
+    let failures = options.failFirst ?? 0;
+    const inserts: { at: number; n: number; token: string | undefined }[] = [];
+    const sleeps: number[] = [];
+    const sink = createEventSink({
+      writer: {
+        insert: async (_table, rows, insertOptions) => {
+          if (failures-- > 0) throw new Error("ClickHouse down");
+          inserts.push({ at: now, n: rows.length, token: insertOptions?.dedupToken });
+        },
+      },
+      batch: { maxBatchSize: 100, flushIntervalMs: options.flushIntervalMs },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 10, retryBaseMs: 400, retryMaxMs: 400 },
+      clock: { now: () => now },
+      random: () => 0,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      ...(options.budgetMs === undefined ? {} : { settleBudgetMs: options.budgetMs }),
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    return { sink, row, inserts, sleeps, advance: (ms: number) => void (now += ms) };
+  }
+
+  it("sends a lone event when its batch is due, with no further request", async () => {
+    const { sink, row, inserts, sleeps, advance } = harness({ flushIntervalMs: 1000 });
+    sink.record("room_events", row);
+    advance(300);
+    expect(sink.msUntilDue()).toBe(700);
+    await sink.settle();
+    expect(sleeps).toEqual([700]);
+    expect(inserts).toEqual([{ at: 1000, n: 1, token: expect.any(String) }]);
+    expect(sink.msUntilDue()).toBeUndefined();
+  });
+
+  it("sends at once with a zero interval", async () => {
+    const { sink, row, inserts, sleeps } = harness({ flushIntervalMs: 0 });
+    sink.record("room_events", row);
+    await sink.settle();
+    expect(sleeps).toEqual([]);
+    expect(inserts).toHaveLength(1);
+  });
+
+  it("retries a failed insert after its backoff under the same token, within the budget", async () => {
+    const { sink, row, inserts, sleeps } = harness({ flushIntervalMs: 0, failFirst: 2 });
+    sink.record("room_events", row);
+    await sink.settle();
+    expect(sleeps).toEqual([200, 200]);
+    expect(inserts).toHaveLength(1);
+    expect(sink.stats()).toMatchObject({ in: 1, stored: 1, dropped: 0, queued: 0, failedInserts: 2 });
+  });
+
+  it("gives up waiting at the budget and leaves the events queued for the next settle", async () => {
+    const { sink, row, inserts } = harness({ flushIntervalMs: 0, failFirst: 100, budgetMs: 1000 });
+    sink.record("room_events", row);
+    await sink.settle();
+    expect(inserts).toHaveLength(0);
+    expect(sink.stats()).toMatchObject({ in: 1, stored: 0, dropped: 0, queued: 1 });
+  });
+
+  it("while one settle waits, another only sends what is due now", async () => {
+    let release = () => undefined as void;
+    let now = 0;
+    const inserts: number[] = [];
+    const sink = createEventSink({
+      writer: { insert: async (_t, rows) => void inserts.push(rows.length) },
+      batch: { maxBatchSize: 2, flushIntervalMs: 1000 },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => now },
+      sleep: (ms) => new Promise<void>((resolve) => (release = () => { now += ms; resolve(); })),
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    const waiting = sink.settle();
+    sink.record("room_events", row);
+    sink.record("room_events", row);
+    await sink.settle();
+    expect(inserts).toEqual([2]);
+    release();
+    await waiting;
+    expect(inserts).toEqual([2, 1]);
+  });
+});

@@ -6,13 +6,15 @@ import type { EventSink } from "../../shared/analytics/event-sink.ts";
 import type { AppEnv } from "../../functions/env.ts";
 import { metrics, UNMATCHED_ROUTE } from "../../functions/middleware/metrics.ts";
 
-function recordingSink(due = false) {
+function recordingSink() {
   const rows: RequestEventRow[] = [];
   let flushes = 0;
   const sink: EventSink = {
     record: (table, row) => void (table === "request_events" && rows.push(row as RequestEventRow)),
-    isDue: () => due,
-    flushDue: async () => void flushes++,
+    isDue: () => false,
+    msUntilDue: () => undefined,
+    flushDue: async () => undefined,
+    settle: async () => void flushes++,
     flush: async () => undefined,
     close: async () => undefined,
     stats: () => ({ in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} }),
@@ -60,13 +62,12 @@ describe("metrics middleware", () => {
     expect(rows.map((r) => [r.route, r.status, r.cache_tier])).toEqual([[UNMATCHED_ROUTE, 404, ""], ["/boom", 500, ""]]);
   });
 
-  it("flushes only when the sink says a batch is due", async () => {
-    const idle = recordingSink(false);
-    await app(idle.sink).request("http://edge/v1/users/1");
-    expect(idle.flushes()).toBe(0);
-    const due = recordingSink(true);
-    await app(due.sink).request("http://edge/v1/users/1");
-    expect(due.flushes()).toBe(1);
+  it("settles the sink after every request, so no event waits for a later request", async () => {
+    const { sink, flushes } = recordingSink();
+    const a = app(sink);
+    await a.request("http://edge/v1/users/1");
+    await a.request("http://edge/v1/users/2");
+    expect(flushes()).toBe(2);
   });
 
   it("records nothing and still answers when there is no sink (ClickHouse not configured)", async () => {

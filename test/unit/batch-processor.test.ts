@@ -65,6 +65,23 @@ describe("BatchProcessor: when a batch is due", () => {
     expect(bp.stats()).toMatchObject({ received: 100, sent: 100, batches: 1, queued: 0 });
   });
 
+  it("says how long until a batch is due: the oldest item's age, a full batch, a retry backoff", async () => {
+    const { bp, clock, sink } = processor();
+    expect(bp.msUntilDue()).toBeUndefined();
+    bp.add(1);
+    clock.advance(600);
+    expect(bp.msUntilDue()).toBe(400);
+    for (const i of range(2, 99)) bp.add(i);
+    expect(bp.msUntilDue()).toBe(0);
+    sink.failTimes = 1;
+    await bp.flushDue();
+    const backoff = bp.msUntilDue()!;
+    expect(backoff).toBeGreaterThan(0);
+    clock.advance(backoff);
+    expect(bp.msUntilDue()).toBe(0);
+    expect(bp.isDue()).toBe(true);
+  });
+
   it("is due when the oldest item reaches flushIntervalMs", async () => {
     const { bp, clock, sink } = processor();
     bp.add(1);

@@ -16,7 +16,9 @@ function fakeSink(dropped = { n: 0 }) {
   const sink: EventSink = {
     record: (_table, row) => void rows.push(row as CacheEventRow),
     isDue: () => false,
+    msUntilDue: () => undefined,
     flushDue: async () => void (flushes += 1),
+    settle: async () => void (flushes += 1),
     flush: async () => void (flushes += 1),
     close: async () => undefined,
     stats,

@@ -11,7 +11,7 @@
 
   const REFRESH_MS = 30_000;
   const RANGES = ["1h", "6h", "24h", "7d", "30d"];
-  const { PANELS, COLORS, format } = globalThis.netraDashboard;
+  const { PANELS, COLORS, isEmpty, format } = globalThis.netraDashboard;
   const { pct, ms, count } = format;
 
   const $ = (selector, root = document) => /** @type {HTMLElement} */ (root.querySelector(selector));
@@ -32,8 +32,6 @@
     const wanted = new URLSearchParams(location.search).get("range");
     return wanted && RANGES.includes(wanted) ? wanted : "1h";
   }
-
-  const hasValues = (arr) => Array.isArray(arr) && arr.some((v) => v != null && v !== 0);
 
   // ---- charts ---------------------------------------------------------------
 
@@ -94,7 +92,7 @@
     const values = [...panel.series, ...(panel.extra ?? [])].map(([, pick]) => pick(data));
     const points = values.reduce((n, arr) => n + (arr ?? []).filter((v) => v != null).length, 0);
     figure.dataset.points = String(points);
-    if (!values.some(hasValues)) {
+    if (isEmpty(panel, data)) {
       figure.dataset.state = "empty";
       note.textContent = panel.empty;
       state.charts.get(panel.id)?.destroy();

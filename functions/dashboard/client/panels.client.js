@@ -19,7 +19,8 @@
    */
   const PANELS = [
     { id: "requests", title: "Requests per second", fmt: perSec, empty: "No requests in this range", series: [["Requests/s", (d) => d.requests.rate, COLORS.blue]] },
-    { id: "errors", title: "Error rate (5xx)", fmt: pct, empty: "No requests in this range", series: [["Errors", (d) => d.requests.errorRate, COLORS.red]] },
+    // A 0% step is a measurement (requests, none failed): the line is drawn at zero. Steps without requests are null.
+    { id: "errors", title: "Error rate (5xx)", fmt: pct, empty: "No requests in this range", zeroIsData: true, series: [["Errors", (d) => d.requests.errorRate, COLORS.red]] },
     {
       id: "latency",
       title: "Latency",
@@ -66,9 +67,20 @@
         ["Cache", (d) => d.ingestion.tables.cache_events, COLORS.teal],
         ["Rooms", (d) => d.ingestion.tables.room_events, COLORS.violet],
       ],
-      extra: [["Arrival lag p95 (approx.)", (d) => d.ingestion.lagP95, COLORS.slate, ms]],
+      extra: [["Arrival lag p95", (d) => d.ingestion.lagP95, COLORS.slate, ms]],
     },
   ];
 
-  globalThis.netraDashboard = { PANELS, COLORS, format: { pct, ms, perSec, count, ratio } };
+  /**
+   * True when the panel has nothing to draw for this range. Counts are 0 in an empty
+   * step, so an all-zero count series is empty; a panel with `zeroIsData` (a ratio
+   * whose empty steps are null) has data as soon as one step has a value, 0 included.
+   */
+  const isEmpty = (panel, data) =>
+    ![...panel.series, ...(panel.extra ?? [])].some(([, pick]) => {
+      const values = pick(data);
+      return Array.isArray(values) && values.some((v) => v != null && (panel.zeroIsData === true || v !== 0));
+    });
+
+  globalThis.netraDashboard = { PANELS, COLORS, isEmpty, format: { pct, ms, perSec, count, ratio } };
 })();

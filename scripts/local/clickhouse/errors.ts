@@ -99,7 +99,21 @@ export function fromEngineError(error: unknown): ClickHouseHttpError {
   if (marker === undefined || marker.index === undefined || marker[1] === undefined) {
     return new ClickHouseHttpError(code, "UNKNOWN_EXCEPTION", stripTrailingDot(rest.trim()));
   }
-  return new ClickHouseHttpError(code, marker[1], rest.slice(0, marker.index));
+  const message = rest.slice(0, marker.index);
+  return new ClickHouseHttpError(code, marker[1], marker[1] === "SYNTAX_ERROR" ? quoteFailedToken(message) : message);
+}
+
+/**
+ * The engine names the token a syntax error failed at bare, `failed at position 1 (SELEC)`;
+ * a server quotes it, `failed at position 1 ('SELEC')`. The difference matters: clients
+ * take the first upper-case `(WORD)` of a message as the error type, so the bare form
+ * makes @clickhouse/client-web report a mistyped keyword as the type instead of
+ * SYNTAX_ERROR. `(end of query)` stays bare, as the server writes it.
+ */
+const FAILED_TOKEN = /(failed at position \d+ )\((?!end of query\))([^']*?)\)(?=(?: \(line \d+, col \d+\))?:)/;
+
+function quoteFailedToken(message: string): string {
+  return message.replace(FAILED_TOKEN, (_all, prefix: string, token: string) => `${prefix}('${token}')`);
 }
 
 function stripTrailingDot(text: string): string {

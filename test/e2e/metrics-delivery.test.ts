@@ -1,0 +1,71 @@
+/**
+ * Request events reach ClickHouse without a later request to carry them, and are not
+ * stranded when `wrangler dev` stops (SIGINT) or reloads its isolate right after the
+ * last response: each event stored exactly once. Real `wrangler dev` on the helper's
+ * port, real local ClickHouse (the stack must be up: `npm run services -- up`).
+ */
+import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localConfig, localUrls } from "../../scripts/lib/local-config.ts";
+import { repoRoot, startWrangler, waitForHttp, type DevServer } from "../../scripts/lib/dev-servers.ts";
+import { measureFreshness, measureStranded, type DeliveryTarget } from "../../scripts/bench/metrics-delivery.ts";
+
+const urls = localUrls();
+const runId = Math.random().toString(36).slice(2, 10);
+let ch: ClickHouseClient;
+let target: DeliveryTarget;
+let server: DevServer | undefined;
+
+async function startDev(): Promise<DevServer> {
+  const started = startWrangler(localConfig(), { quiet: true });
+  await waitForHttp(`${started.url}/health`, { server: started, ok: () => true });
+  return started;
+}
+
+beforeAll(() => {
+  ch = createClient({ url: urls.CLICKHOUSE_URL, username: urls.CLICKHOUSE_USER, password: urls.CLICKHOUSE_PASSWORD });
+  target = { client: ch, database: urls.CLICKHOUSE_DATABASE };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await ch.command({ query: `DELETE FROM ${target.database}.request_events WHERE request_id LIKE {p:String}`, query_params: { p: `%-${runId}-%` } }).catch(() => undefined);
+  await ch.close();
+});
+
+describe("metrics delivery through wrangler dev", () => {
+  it("stores a lone request's event with no later request, within 2 s", async () => {
+    server = await startDev();
+    const result = await measureFreshness(server, target, { requests: 3, spacingMs: 3000, runId });
+    expect(result.lagsMs.every((lag) => lag < 2000)).toBe(true);
+  }, 120_000);
+
+  it("keeps every event of 30 requests, once each, when wrangler dev gets SIGINT right after the last response", async () => {
+    server ??= await startDev();
+    const running = server;
+    const result = await measureStranded(running, target, { n: 30, concurrency: 1, runId: `sigint-${runId}`, interrupt: () => running.stop() });
+    server = undefined;
+    expect(result).toEqual({ sent: 30, stored: 30, missing: 0, duplicated: 0 });
+  }, 120_000);
+
+  it("keeps every event, once each, when a code change reloads the isolate right after the last response", async () => {
+    server = await startDev();
+    const entry = join(repoRoot, "functions/index.ts");
+    const source = readFileSync(entry, "utf8");
+    const running = server;
+    try {
+      const result = await measureStranded(running, target, {
+        n: 30,
+        concurrency: 1,
+        runId: `reload-${runId}`,
+        interrupt: async () => writeFileSync(entry, `${source}\n// reload ${runId}\n`),
+        settleMs: 6000,
+      });
+      expect(result).toEqual({ sent: 30, stored: 30, missing: 0, duplicated: 0 });
+    } finally {
+      writeFileSync(entry, source);
+    }
+  }, 120_000);
+});
