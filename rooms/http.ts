@@ -1,4 +1,5 @@
-/** JSON and problem+json answers for the parties, shaped like the Worker's (functions/middleware/problem.ts). */
+/** JSON and problem+json answers for the rooms: problems through the API's one renderer (shared/api/problem.ts). */
+import { problemResponse } from "../shared/api/problem.ts";
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -8,11 +9,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 export function problem(status: number, code: string, detail: string, instance: string, headers: Record<string, string> = {}): Response {
-  const body = { type: `urn:netra-edge:problem:${code}`, title: code.replace(/_/g, " "), status, detail, instance, code };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...headers },
-  });
+  return problemResponse({ status, code, detail }, { instance }, { "cache-control": "no-store", ...headers });
 }
 
 /** `/parties/<party>/<room>[/...]` -> its party and room, decoded. */

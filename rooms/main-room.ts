@@ -159,21 +159,30 @@ export class MainRoom extends Server {
     }
   }
 
-  /** Metrics out and history pruned. No new alarm unless something happens (touch) or metrics wait to be resent. */
+  /**
+   * Metrics out and history pruned. Set again only for the sink's next due time (a
+   * failed insert's backoff) or when something happens (touch), so an idle room
+   * hibernates.
+   */
   override async onAlarm(): Promise<void> {
     this.alarmAt = undefined;
     const room = this.core;
     if (room === undefined) return;
     room.prune();
     await room.emitMetrics();
-    await this.analytics?.flush();
-    if ((this.analytics?.stats().queued ?? 0) > 0) this.touch();
+    await this.analytics?.flushDue();
+    const due = this.analytics?.msUntilDue();
+    if (due !== undefined) this.schedule(Date.now() + due);
   }
 
-  /** Something happened: make sure an alarm will report it. */
+  /** Something happened: make sure an alarm will report it within the metrics interval. */
   private touch(): void {
-    if (this.alarmAt !== undefined || this.config === undefined) return;
-    const at = Date.now() + this.config.rooms.metricsIntervalMs;
+    if (this.config !== undefined) this.schedule(Date.now() + this.config.rooms.metricsIntervalMs);
+  }
+
+  /** One alarm per object: keep the earliest time asked for. */
+  private schedule(at: number): void {
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
   }
