@@ -10,8 +10,8 @@
  */
 import { readCatalog } from "./catalog.ts";
 import { applyRecommendations } from "./apply.ts";
-import { workloadCandidates } from "./candidates.ts";
-import { duplicateIndexes, heavySeqScans, invalidIndexes, slowStatements, unusedIndexes } from "./findings.ts";
+import { analyseWorkload, workloadCandidates } from "./analysis.ts";
+import { duplicateIndexes, heavySeqScans, invalidIndexes, missingStatistics, slowStatements, unusedIndexes } from "./findings.ts";
 import { Planner } from "./planner.ts";
 import { selectByRules, selectWithPlanner } from "./select.ts";
 import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
@@ -41,6 +41,16 @@ export async function withAdvisorLock<T>(db: SqlExecutor, work: () => Promise<T>
   }
 }
 
+/** Says for each statement which recommendations serve it, or why none does. */
+function describeOutcomes(coverage: AdvisorReport["coverage"], recommendations: AdvisorReport["recommendations"]): void {
+  for (const entry of coverage) {
+    const serving = recommendations.filter((r) => r.statements.some((e) => e.queryid === entry.queryid)).map((r) => r.name);
+    if (serving.length > 0) entry.outcome = `served by ${serving.join(", ")}`;
+    else if (entry.candidates > 0) entry.outcome = "no candidate was worth its cost for it (an existing index already serves it, or none cut its planner cost enough)";
+    else entry.outcome = entry.reason ?? "no candidates";
+  }
+}
+
 /** Analyses the connected database under the run lock (see withAdvisorLock). */
 export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOptions> = {}): Promise<AdvisorReport> {
   const options = resolveOptions(overrides);
@@ -57,25 +67,28 @@ export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise
   const catalog = await readCatalog(db);
   const workload = capabilities.pgStatStatements ? await readWorkload(db, options) : [];
   const notes = capabilities.notes;
-  const { candidates, sources, tablesOf, unparsed } = workloadCandidates(workload, catalog);
-  if (unparsed.length > 0) notes.push(`${unparsed.length} statement(s) could not be parsed and gave no candidates: ${unparsed.join(", ")}`);
-  const selection = { workload, candidates, tablesOf, catalog, options, notes };
-
   const planner = new Planner(db);
   let recommendations: AdvisorReport["recommendations"] = [];
-  if (capabilities.mode === "what-if") {
+  let coverage: AdvisorReport["coverage"] = [];
+  if (capabilities.mode !== "none") {
     await planner.begin();
     try {
-      recommendations = await selectWithPlanner(planner, selection);
+      const analysed = await analyseWorkload(db, planner, workload, catalog);
+      const found = workloadCandidates(analysed);
+      coverage = found.coverage;
+      const unread = coverage.filter((c) => c.candidates === 0);
+      if (unread.length > 0) notes.push(`${unread.length} statement(s) gave no candidates: ${unread.map((c) => `${c.queryid} (${c.reason})`).join("; ")}`);
+      const selection = { workload, candidates: found.candidates, tablesOf: found.tablesOf, catalog, options, notes, costQueries: found.costQueries };
+      recommendations = capabilities.mode === "what-if" ? await selectWithPlanner(planner, selection) : selectByRules(selection, found.sources);
     } finally {
-      await planner.end(true);
+      await planner.end(capabilities.hypopg);
     }
-  } else if (capabilities.mode === "rule-based") {
-    recommendations = selectByRules(selection, sources);
+    describeOutcomes(coverage, recommendations);
   }
 
   const now = clock();
   const findings = [
+    ...missingStatistics(catalog, workload),
     ...invalidIndexes(catalog),
     ...duplicateIndexes(catalog),
     ...unusedIndexes(catalog, capabilities, now),
@@ -89,6 +102,7 @@ export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise
     durationMs: Math.round(clock() - started),
     capabilities,
     workload,
+    coverage,
     recommendations,
     findings,
     applied,

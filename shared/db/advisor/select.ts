@@ -40,6 +40,8 @@ export interface SelectionInput {
   catalog: Catalog;
   options: AdvisorOptions;
   notes: string[];
+  /** Per queryid, the text with representative values to cost instead of the statement's own. */
+  costQueries?: ReadonlyMap<string, string>;
 }
 
 /** What-if selection with hypopg. Leaves the chosen hypothetical indexes in place until the planner session ends. */
@@ -51,7 +53,7 @@ export async function selectWithPlanner(planner: Planner, input: SelectionInput)
   for (const statement of workload) {
     if (!input.tablesOf.has(statement.queryid)) continue;
     try {
-      const { cost } = await planner.cost(statement.query);
+      const { cost } = await planner.cost(input.costQueries?.get(statement.queryid) ?? statement.query);
       baseline.set(statement.queryid, cost);
       current.set(statement.queryid, cost);
       costable.push(statement);
@@ -73,7 +75,7 @@ export async function selectWithPlanner(planner: Planner, input: SelectionInput)
       const key = candidateKey(candidate);
       let evaluation = cache.get(key);
       if (evaluation === undefined) {
-        evaluation = await evaluate(planner, candidate, statementsOn(candidate), current, catalog, options);
+        evaluation = await evaluate(planner, candidate, statementsOn(candidate), current, input);
         cache.set(key, evaluation);
       }
       if (evaluation.net > 0 && (best === undefined || evaluation.net > best.net)) best = evaluation;
@@ -108,8 +110,7 @@ async function evaluate(
   candidate: IndexCandidate,
   statements: readonly WorkloadStatement[],
   current: ReadonlyMap<string, number>,
-  catalog: Catalog,
-  options: AdvisorOptions,
+  { catalog, options, costQueries }: SelectionInput,
 ): Promise<Evaluation> {
   const table = catalog.tables.get(tableKey(candidate.schema, candidate.table));
   let hypothetical: Hypothetical;
@@ -124,7 +125,7 @@ async function evaluate(
     for (const statement of statements) {
       const before = current.get(statement.queryid);
       if (before === undefined) continue;
-      const plan = await planner.cost(statement.query);
+      const plan = await planner.cost(costQueries?.get(statement.queryid) ?? statement.query);
       if (!usesHypothetical(plan, hypothetical) || plan.cost > before * (1 - options.minImprovement)) continue;
       benefit += (before - plan.cost) * statement.calls;
       effects.push({ queryid: statement.queryid, query: statement.query, calls: statement.calls, costBefore: before, costAfter: plan.cost });

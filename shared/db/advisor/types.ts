@@ -76,14 +76,36 @@ export interface WorkloadStatement {
   rows: number;
   /** Statements folded into this one by normalisation (same text after collapsing IN lists etc.). */
   variants: number;
+  /**
+   * Placeholders planned with representative values (the what-if costs that text, which is
+   * not kept in the report): where each value came from.
+   */
+  representative?: string[];
 }
 
-/** A B-tree index the advisor could create. Column names are unquoted identifiers. */
+/** What the advisor made of one statement: candidates, or why there are none; and what the selection did with it. */
+export interface StatementCoverage {
+  queryid: string;
+  candidates: number;
+  /** Why no candidate came from it (null when some did). */
+  reason: string | null;
+  /** After selection: the recommendations that serve it, or why none does. */
+  outcome?: string;
+}
+
+/**
+ * A B-tree index the advisor could create. A key is an unquoted column name, or an
+ * expression in parentheses as Postgres deparses it (`(lower(name))`, `(attrs ->> 'color'::text)`).
+ */
 export interface IndexCandidate {
   schema: string;
   table: string;
   columns: string[];
   include: string[];
+  /** Keys indexed with text_pattern_ops: prefix LIKE under a collation other than C needs it. */
+  patternOps?: string[];
+  /** A partial index's predicate (a constant condition of the statements it serves, e.g. `NOT archived`). */
+  where?: string;
   /** Which clause shapes produced it, e.g. ["eq:user_id", "range:occurred_at"]. */
   reasons: string[];
 }
@@ -110,7 +132,7 @@ export interface Recommendation extends IndexCandidate {
   evidence: "what-if" | "rule-based";
 }
 
-export type FindingKind = "unused_index" | "duplicate_index" | "invalid_index" | "heavy_seq_scan" | "slow_statement";
+export type FindingKind = "unused_index" | "duplicate_index" | "invalid_index" | "heavy_seq_scan" | "slow_statement" | "missing_statistics";
 
 export interface Finding {
   kind: FindingKind;
@@ -139,6 +161,8 @@ export interface AdvisorReport {
   durationMs: number;
   capabilities: Capabilities;
   workload: WorkloadStatement[];
+  /** Per statement: candidates or the reason there are none, and the outcome. */
+  coverage: StatementCoverage[];
   recommendations: Recommendation[];
   findings: Finding[];
   applied: BuildResult[];
