@@ -53,7 +53,8 @@ export function messageOf(error: unknown): string {
 /** Statements the advisor must not tune: its own probes, catalogs, utility commands. */
 const IGNORED = [
   /\bpg_stat_statements\b/i,
-  /\bhypopg\b/i,
+  // hypopg_create_index(...) and friends: the advisor's own probes (\bhypopg\b alone misses them).
+  /\bhypopg(_\w+)?\b/i,
   /\bpg_catalog\./i,
   /\binformation_schema\./i,
   /\bpg_(class|index|namespace|attribute|am|constraint|extension|stat_\w+|locks|settings|database)\b/i,
