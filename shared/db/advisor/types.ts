@@ -19,8 +19,10 @@ export interface AdvisorOptions {
   minCalls: number;
   /** ... and taken at least this much time in total (ms). */
   minTotalMs: number;
-  /** At most this many new indexes recommended (and built) per run. */
+  /** A safety cap on new indexes per run; what decides is `minBenefitShare` against each index's overhead. */
   maxIndexes: number;
+  /** An index must save at least this share of the workload's planner cost (x calls), net of its overhead. */
+  minBenefitShare: number;
   /** A candidate must cut a statement's planner cost by at least this fraction to count for it. */
   minImprovement: number;
   /** Planner cost units charged per row written to the table, per extra index (maintenance). */
@@ -44,7 +46,8 @@ export const DEFAULT_ADVISOR_OPTIONS: Readonly<AdvisorOptions> = Object.freeze({
   topStatements: 50,
   minCalls: 5,
   minTotalMs: 1,
-  maxIndexes: 5,
+  maxIndexes: 25,
+  minBenefitShare: 0.01,
   minImprovement: 0.2,
   writeCostPerRow: 0.05,
   sizeCostPerPage: 0.01,
