@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAdvisor, type AdvisorReport } from "../../shared/db/advisor/index.ts";
+import { statementTotals } from "../../shared/db/advisor/verify.ts";
 import { createTestDatabase, runWorkload, type TestDatabase } from "./advisor-fixture.ts";
 
 let db: TestDatabase;
@@ -89,6 +90,17 @@ describe("the plan route", () => {
     expect(constant).toMatchObject({ candidates: 0, reason: expect.stringMatching(/reads no table/) });
     const dropped = report.coverage.find((c) => c.queryid === find(/FROM ghost/)?.queryid);
     expect(dropped).toMatchObject({ candidates: 0, reason: expect.stringMatching(/Postgres cannot plan it \(relation "ghost" does not exist\)/) });
+  });
+
+  it("reads statement totals for verification from top-level executions only (EXPLAINs nest entries under the same queryid)", async () => {
+    const statement = find(/lower\(sku\)/)!;
+    // What the advisor's planner does: nested executor runs with no execution time.
+    await db.client.query("PREPARE probe AS SELECT id FROM items WHERE lower(sku) = lower($1)");
+    for (let i = 0; i < 3; i++) await db.client.query("EXPLAIN (FORMAT JSON) EXECUTE probe(NULL)");
+    await db.client.query("DEALLOCATE probe");
+    const totals = await statementTotals(db.client);
+    expect(totals.get(statement.queryid)).toMatchObject({ calls: 20 });
+    expect(totals.get(statement.queryid)!.totalMs).toBeGreaterThan(0);
   });
 
   it("names a table the workload reads that has no statistics", () => {

@@ -82,6 +82,9 @@ export async function readWorkload(db: SqlExecutor, options: AdvisorOptions): Pr
             rows::float8 AS rows
      FROM pg_stat_statements
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       -- Top-level only: with pg_stat_statements.track = all, EXPLAINs (the advisor's own) and
+       -- function bodies add nested entries under the same queryid with no execution time.
+       AND toplevel
        AND calls >= $1 AND total_exec_time >= $2
      ORDER BY total_exec_time DESC
      LIMIT $3`,
