@@ -15,6 +15,7 @@ import { duplicateIndexes, heavySeqScans, invalidIndexes, missingStatistics, slo
 import { Planner } from "./planner.ts";
 import { selectByRules, selectWithPlanner } from "./select.ts";
 import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
+import { baselinesFor, verifyBuilds, type BuildBaseline } from "./verify.ts";
 import { detectCapabilities, readWorkload } from "./workload.ts";
 
 /** Advisory-lock key of advisor runs ("netra-ix" as ASCII), distinct from the migration lock. */
@@ -58,12 +59,14 @@ export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOpti
 }
 
 /** The analysis itself, without the lock (callers that hold it already). */
-export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise<AdvisorReport> {
+export async function analyse(db: SqlExecutor, options: AdvisorOptions, earlier: readonly BuildBaseline[] = []): Promise<AdvisorReport> {
   const clock = options.now ?? (() => Date.now());
   const started = clock();
   const { rows } = await db.query("SELECT current_database() AS db");
   const database = String(rows[0]?.db ?? "");
   const capabilities = await detectCapabilities(db);
+  // Earlier builds first: an index dropped for not paying off is then gone from the catalog.
+  const verification = capabilities.pgStatStatements ? await verifyBuilds(db, earlier, options.apply) : [];
   const catalog = await readCatalog(db);
   const workload = capabilities.pgStatStatements ? await readWorkload(db, options) : [];
   const notes = capabilities.notes;
@@ -96,6 +99,9 @@ export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise
     ...slowStatements(workload, options),
   ];
   const applied = options.apply ? await applyRecommendations(db, recommendations, options) : [];
+  const built = recommendations.filter((r) => applied.some((b) => b.name === r.name && b.status === "created"));
+  const pending = earlier.filter((b) => verification.some((v) => v.name === b.name && v.action === "pending"));
+  const baselines = [...pending, ...(capabilities.pgStatStatements ? await baselinesFor(db, built, workload, new Date(clock())) : [])];
   return {
     database,
     startedAt: new Date(started).toISOString(),
@@ -106,6 +112,8 @@ export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise
     recommendations,
     findings,
     applied,
+    verification,
+    baselines,
     evaluations: planner.evaluations,
   };
 }

@@ -3,6 +3,8 @@
  * produces and its typed errors. Types only (plus one error class), so importing it is free.
  */
 
+import type { BuildBaseline, Verification } from "./verify.ts";
+
 /**
  * One database session: a `pg` Client, a Neon Pool client, a test fake. Hypothetical
  * indexes, prepared statements, session settings and the run lock are session state, so
@@ -169,6 +171,10 @@ export interface AdvisorReport {
   recommendations: Recommendation[];
   findings: Finding[];
   applied: BuildResult[];
+  /** Earlier builds judged by this run (measured before/after, write cost, what was done). */
+  verification: Verification[];
+  /** This run's builds (and earlier ones still pending), for a later run to judge. */
+  baselines: BuildBaseline[];
   /** Planner evaluations (EXPLAINs) the run made. */
   evaluations: number;
 }
