@@ -134,7 +134,6 @@ async function runWorkload(label: string, workload: BenchWorkload, adminUrl: str
       const writeStatement = statements.find((s) => s.write && new RegExp(`INSERT INTO ${rec.table}\\b`).test(s.sql));
       const writes = writeStatement ? { beforeMs: before.get(writeStatement.name)!, afterMs: after.get(writeStatement.name)! } : null;
       verdicts.push(judgeIndex(rec, measured, writes));
-      if (process.env.BENCH_DEBUG) console.log(rec.name, JSON.stringify(rec.statements.map((e) => [e.queryid, sinceBuild.get(e.queryid), totalsAfter.get(e.queryid)])));
     }
     const verified = verdicts.filter((v) => v.verdict === "held").length;
 
