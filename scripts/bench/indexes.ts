@@ -120,7 +120,9 @@ async function runWorkload(label: string, workload: BenchWorkload, adminUrl: str
     const totalBefore = readRows.reduce((sum, r) => sum + r.before_ms, 0);
     const totalAfter = readRows.reduce((sum, r) => sum + r.after_ms, 0);
     const created = builds.filter((b) => b.status === "created");
-    const regressions = readRows.filter((r) => r.regression === "YES").length;
+    // A read whose plan did not change cannot have been slowed by the new indexes: on an unchanged plan a slower median is the machine.
+    const regressions = readRows.filter((r) => r.regression === "YES" && r.plan_changed === "yes").length;
+    const slowerSamePlan = readRows.filter((r) => r.regression === "YES" && r.plan_changed === "no").length;
 
     // Verification: per built index, its statements' pg_stat_statements means before (the analysed workload) and after (deltas since the build).
     const verdicts: IndexVerdict[] = [];
@@ -146,6 +148,7 @@ async function runWorkload(label: string, workload: BenchWorkload, adminUrl: str
       false_positives: falsePositives,
       workload_speedup: Math.round(speedup * 10) / 10,
       regressions,
+      slower_same_plan: slowerSamePlan,
       advisor_seconds: Math.round(advisorSeconds * 100) / 100,
       indexes_applied: created.length,
       verified_indexes: verified,
@@ -218,7 +221,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
     report.notes.push(...result.notes);
   }
   report.notes.push(`each workload: statements x ${values.reps} calls (${MEASURE_NOTE}), before and after in the same run; the speedup counts reads only`);
-  report.notes.push(`a regression is a read whose median is >10% and >${NOISE_FLOOR_MS} ms slower after`);
+  report.notes.push(`a regression is a read whose plan changed and whose median is >10% and >${NOISE_FLOOR_MS} ms slower after; slower_same_plan counts the reads that were that much slower on an unchanged plan (machine noise: the indexes did not touch them)`);
   if (values.build === "right") report.notes.push("--build right: the right answer was built instead of the advisor's picks (recall/false_positives then describe the right answer itself)");
   return report;
 }
