@@ -103,6 +103,14 @@ describe("the plan route", () => {
     expect(totals.get(statement.queryid)!.totalMs).toBeGreaterThan(0);
   });
 
+  it("leaves its own samples out of a later run's workload", async () => {
+    const sampled = (text: string) => /jsonb_object_keys|::text AS v FROM \(SELECT \* FROM/.test(text);
+    const { rows } = await db.client.query("SELECT query FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    expect(rows.some((r: { query: string }) => sampled(r.query))).toBe(true);
+    const again = await runAdvisor(db.client, { minTotalMs: 0, minCalls: 1 });
+    expect(again.workload.filter((s) => sampled(s.query))).toEqual([]);
+  });
+
   it("names a table the workload reads that has no statistics", () => {
     expect(report.findings.filter((f) => f.kind === "missing_statistics").map((f) => f.subject)).toEqual(["public.fresh"]);
   });

@@ -9,6 +9,8 @@ import { quoteIdent } from "./ident.ts";
 import type { Need } from "./plan-usage.ts";
 import type { SqlExecutor } from "./types.ts";
 
+/** Marks the samples in pg_stat_statements so later runs leave them out of the workload (workload.ts). */
+export const SAMPLE_TAG = "/* netra-advisor sample */";
 /** Rows read per sample: enough for the common keys and prefixes, cheap on any table. */
 const SAMPLE_ROWS = 2_000;
 
@@ -33,7 +35,7 @@ export async function representativeFor(db: SqlExecutor, need: Need): Promise<Re
   if (need.kind === "json-key") {
     const column = quoteIdent(need.column);
     const { rows } = await db.query(
-      `SELECT k FROM (SELECT jsonb_object_keys(${column}::jsonb) AS k
+      `${SAMPLE_TAG} SELECT k FROM (SELECT jsonb_object_keys(${column}::jsonb) AS k
                       FROM (SELECT ${column} FROM ${table} WHERE jsonb_typeof(${column}::jsonb) = 'object' LIMIT ${SAMPLE_ROWS}) s) keys
        GROUP BY k ORDER BY count(*) DESC, k LIMIT 1`,
     );
@@ -46,7 +48,7 @@ export async function representativeFor(db: SqlExecutor, need: Need): Promise<Re
   // A prefix search worth an index is a selective one: the shortest prefix of a sampled value
   // (the middle of the sorted sample) that at most 1% of the sample shares.
   const { rows } = await db.query(
-    `SELECT (${key})::text AS v FROM (SELECT * FROM ${table} LIMIT ${SAMPLE_ROWS}) s WHERE (${key}) IS NOT NULL`,
+    `${SAMPLE_TAG} SELECT (${key})::text AS v FROM (SELECT * FROM ${table} LIMIT ${SAMPLE_ROWS}) s WHERE (${key}) IS NOT NULL`,
   );
   const values = rows.map((r) => String(r.v)).sort();
   const middle = values[Math.floor(values.length / 2)];

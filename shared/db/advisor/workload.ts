@@ -60,6 +60,7 @@ const IGNORED = [
   /\bpg_(class|index|namespace|attribute|am|constraint|extension|stat_\w+|locks|settings|database)\b/i,
   /^\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|RESET|PREPARE|EXECUTE|DEALLOCATE|EXPLAIN|ANALYZE|VACUUM|CREATE|DROP|ALTER|COPY|GRANT|REVOKE|COMMENT|TRUNCATE|LISTEN|NOTIFY|DISCARD|DO|SAVEPOINT|RELEASE|LOCK)\b/i,
   /\bschema_migrations\b/i,
+  /netra-advisor sample/,
 ];
 
 /**
