@@ -3,7 +3,9 @@
  * costs every remaining candidate with the already chosen ones in place (hypothetically),
  * so a candidate whose statements an earlier pick already serves loses its benefit instead
  * of being recommended twice. Net value = planner cost saved x calls, minus write
- * maintenance (rows written to the table x a per-row charge) and a size charge.
+ * maintenance (rows written to the table x a per-row charge) and a size charge. After the
+ * greedy rounds: swaps (a pick against the composites that extend it) and pruning (a pick
+ * the others cover is dropped); see selectWithPlanner.
  */
 import { servesPrefix, tableKey, type Catalog, type IndexInfo, type TableInfo } from "./catalog.ts";
 import { candidateKey, indexDdl, indexName } from "./ident.ts";
