@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Catalog, TableInfo } from "../../shared/db/advisor/catalog.ts";
-import { candidatesFor } from "../../shared/db/advisor/candidates.ts";
+import { analyseStatement, candidatesFor } from "../../shared/db/advisor/candidates.ts";
 import { indexDdl } from "../../shared/db/advisor/ident.ts";
 import { usagesFromPlan } from "../../shared/db/advisor/plan-usage.ts";
 import { classify, conjuncts, sortEntry } from "../../shared/db/advisor/quals.ts";
@@ -103,6 +103,25 @@ describe("usages from a generic plan", () => {
   it("gives writes no covering candidates", () => {
     const update = { "Node Type": "ModifyTable", Plans: [{ "Node Type": "Seq Scan", "Relation Name": "q", Schema: "public", Alias: "q", Filter: "(q.status = $1)", Output: ["q.id", "q.ctid"] }] };
     expect(usagesFromPlan(update, catalog).usages[0]!.selected).toBeNull();
+  });
+});
+
+describe("sort directions", () => {
+  it("stores DESC keys descending when an ORDER BY mixes directions, and not when it is uniform", () => {
+    const ddl = (sql: string) =>
+      candidatesFor(analyseStatement(sql, catalog)![0]!)
+        .filter((c) => c.reasons.some((r) => r.startsWith("sort:")) && c.include.length === 0)
+        .map((c) => indexDdl(c, "ix", false));
+    expect(ddl("SELECT id FROM q WHERE p_id = $1 ORDER BY status, id DESC LIMIT 5")).toContain('CREATE INDEX "ix" ON "public"."q" USING btree ("p_id", "status", "id" DESC)');
+    expect(ddl("SELECT id FROM q WHERE p_id = $1 ORDER BY status DESC, id DESC LIMIT 5")).toContain('CREATE INDEX "ix" ON "public"."q" USING btree ("p_id", "status", "id")');
+  });
+
+  it("reads the directions from a plan's sort key too", () => {
+    const plan = { "Node Type": "Sort", "Sort Key": ["q.status", "q.id DESC"], Plans: [{ "Node Type": "Seq Scan", "Relation Name": "q", Schema: "public", Alias: "q" }] };
+    const usage = usagesFromPlan(plan, catalog).usages[0]!;
+    expect(usage.sort).toEqual(["status", "id"]);
+    expect(usage.sortDesc).toEqual(["id"]);
+    expect(candidatesFor(usage).some((c) => c.descending?.join() === "id")).toBe(true);
   });
 });
 

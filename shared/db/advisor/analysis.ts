@@ -25,7 +25,7 @@ export interface AnalysedStatement {
 }
 
 function mergeInto(target: TableUsage, source: TableUsage): void {
-  for (const field of ["eq", "range", "sort", "group", "like", "partial"] as const) {
+  for (const field of ["eq", "range", "sort", "sortDesc", "group", "like", "partial"] as const) {
     for (const key of source[field]) if (!target[field].includes(key)) target[field].push(key);
   }
   if (target.selected === null || source.selected === null) target.selected = null;
@@ -39,7 +39,7 @@ export function mergeUsages(a: readonly TableUsage[], b: readonly TableUsage[]):
     const key = tableKey(usage.table.schema, usage.table.table);
     const existing = out.get(key);
     if (existing === undefined) {
-      out.set(key, { ...usage, eq: [...usage.eq], range: [...usage.range], sort: [...usage.sort], group: [...usage.group], like: [...usage.like], partial: [...usage.partial], selected: usage.selected === null ? null : new Set(usage.selected) });
+      out.set(key, { ...usage, eq: [...usage.eq], range: [...usage.range], sort: [...usage.sort], sortDesc: [...usage.sortDesc], group: [...usage.group], like: [...usage.like], partial: [...usage.partial], selected: usage.selected === null ? null : new Set(usage.selected) });
     } else {
       mergeInto(existing, usage);
     }

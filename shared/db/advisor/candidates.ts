@@ -17,6 +17,8 @@ export interface TableUsage {
   eq: string[];
   range: string[];
   sort: string[];
+  /** Sort keys ordered DESC (meaningful only next to ascending ones). */
+  sortDesc: string[];
   group: string[];
   /** Keys compared with LIKE (a prefix pattern can use a B-tree). */
   like: string[];
@@ -60,7 +62,7 @@ class UsageCollector {
   private usageOf(scope: Scope, table: TableInfo): TableUsage {
     let usage = scope.usage.get(table);
     if (usage === undefined) {
-      usage = { table, eq: [], range: [], sort: [], group: [], like: [], partial: [], selected: new Set() };
+      usage = { table, eq: [], range: [], sort: [], sortDesc: [], group: [], like: [], partial: [], selected: new Set() };
       scope.usage.set(table, usage);
       this.usages.push(usage);
     }
@@ -182,6 +184,9 @@ class UsageCollector {
     const order = asNodes(node.orderBy).map((o) => this.resolve(scope, o.by));
     if (order.length > 0 && order.every((o) => o !== undefined) && new Set(order.map((o) => o!.usage)).size === 1) {
       for (const o of order) pushUnique(o!.usage.sort, o!.column);
+      asNodes(node.orderBy).forEach((o, i) => {
+        if (String(o.order).toUpperCase() === "DESC") pushUnique(order[i]!.usage.sortDesc, order[i]!.column);
+      });
     }
     for (const o of order) if (o) o.usage.selected?.add(o.column);
     const group = (Array.isArray(node.groupBy) ? node.groupBy : []).map((g) => this.resolve(scope, g));
@@ -272,20 +277,25 @@ export function candidatesFor(usage: TableUsage): IndexCandidate[] {
   const { table, eq, range, sort, group, like, partial } = usage;
   const out: IndexCandidate[] = [];
   const where = partial.length > 0 ? partial.join(" AND ") : undefined;
-  const add = (columns: string[], reasons: string[], include: string[] = [], extra: { patternOps?: string[]; where?: string } = {}) => {
+  const add = (columns: string[], reasons: string[], include: string[] = [], extra: { patternOps?: string[]; descending?: string[]; where?: string } = {}) => {
     const unique = columns.filter((c, i) => columns.indexOf(c) === i);
     if (unique.length === 0) return;
     const candidate: IndexCandidate = { schema: table.schema, table: table.table, columns: unique, include: include.filter((c) => !unique.includes(c)), reasons };
     if (extra.patternOps && extra.patternOps.length > 0) candidate.patternOps = extra.patternOps;
+    if (extra.descending && extra.descending.length > 0) candidate.descending = extra.descending;
     if (extra.where) candidate.where = extra.where;
     out.push(candidate);
   };
   const eqReasons = eq.map((c) => `eq:${c}`);
   const firstRange = range[0];
   const sortUsable = sort.length > 0 && (firstRange === undefined || firstRange === sort[0]);
-  const composites: { columns: string[]; reasons: string[]; patternOps?: string[] }[] = [];
+  const composites: { columns: string[]; reasons: string[]; patternOps?: string[]; descending?: string[] }[] = [];
+  // Mixed directions need the DESC keys stored descending; uniform ones are read backwards.
+  const mixed = usage.sortDesc.length > 0 && usage.sortDesc.length < sort.length;
   if (firstRange !== undefined) composites.push({ columns: [...eq, firstRange], reasons: [...eqReasons, `range:${firstRange}`] });
-  if (sortUsable) composites.push({ columns: [...eq, ...sort], reasons: [...eqReasons, ...sort.map((c) => `sort:${c}`)] });
+  if (sortUsable) {
+    composites.push({ columns: [...eq, ...sort], reasons: [...eqReasons, ...sort.map((c) => `sort:${c}`)], ...(mixed ? { descending: usage.sortDesc.filter((c) => sort.includes(c)) } : {}) });
+  }
   if (group.length > 0) composites.push({ columns: [...eq, ...group], reasons: [...eqReasons, ...group.map((c) => `group:${c}`)] });
   // A range with GROUP BY: the group keys after the range (index-only scan of the range) or before it (groups in order).
   if (firstRange !== undefined && group.length > 0) {
@@ -300,7 +310,7 @@ export function candidatesFor(usage: TableUsage): IndexCandidate[] {
     const variants = where === undefined ? [undefined] : [undefined, where];
     for (const predicate of variants) {
       const reasons = predicate === undefined ? composite.reasons : [...composite.reasons, `partial:${predicate}`];
-      const extra = { patternOps: composite.patternOps, where: predicate };
+      const extra = { patternOps: composite.patternOps, descending: composite.descending, where: predicate };
       add(composite.columns, reasons, [], extra);
       if (usage.selected !== null) {
         const cols = [...usage.selected].filter((c) => !composite.columns.includes(c));

@@ -60,7 +60,8 @@ export function isExpressionKey(key: string): boolean {
 
 function keySql(candidate: IndexCandidate, key: string): string {
   const sql = isExpressionKey(key) ? key : quoteIdent(key);
-  return candidate.patternOps?.includes(key) ? `${sql} text_pattern_ops` : sql;
+  const ops = candidate.patternOps?.includes(key) ? `${sql} text_pattern_ops` : sql;
+  return candidate.descending?.includes(key) ? `${ops} DESC` : ops;
 }
 
 /** A stable identity for a candidate (dedup, maps). */
@@ -74,6 +75,7 @@ function plainKey(candidate: IndexCandidate): string {
 
 function extraKey(candidate: IndexCandidate): string {
   const ops = candidate.patternOps?.length ? `{pattern:${candidate.patternOps.join(",")}}` : "";
+  const desc = candidate.descending?.length ? `{desc:${candidate.descending.join(",")}}` : "";
   const where = candidate.where ? ` WHERE ${candidate.where}` : "";
-  return `${ops}${where}`;
+  return `${ops}${desc}${where}`;
 }

@@ -67,7 +67,7 @@ export function usagesFromPlan(root: PlanNode, catalog: Catalog): PlanUsage {
     if (table === undefined) return undefined;
     let usage = byTable.get(table);
     if (usage === undefined) {
-      usage = { table, eq: [], range: [], sort: [], group: [], like: [], partial: [], selected: new Set() };
+      usage = { table, eq: [], range: [], sort: [], sortDesc: [], group: [], like: [], partial: [], selected: new Set() };
       byTable.set(table, usage);
     }
     return usage;
@@ -115,7 +115,10 @@ export function usagesFromPlan(root: PlanNode, catalog: Catalog): PlanUsage {
       if (owners.size !== 1) continue;
       const usage = usageOf([...owners][0]!);
       if (!usage || entries.some((e) => !known(e!.side, usage) || e!.side.params.length > 0)) continue;
-      for (const entry of entries) pushUnique(usage[target], entry!.side.key);
+      for (const entry of entries) {
+        pushUnique(usage[target], entry!.side.key);
+        if (target === "sort" && entry!.descending) pushUnique(usage.sortDesc, entry!.side.key);
+      }
     }
     // A single-table plan prints its outputs without the alias.
     const only = aliases.size === 1 ? [...aliases.keys()][0]! : undefined;

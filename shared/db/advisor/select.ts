@@ -24,6 +24,7 @@ export function alreadyServed(candidate: IndexCandidate, indexes: readonly Index
       servesPrefix(index, candidate.columns) &&
       // A default-opclass index does not serve a prefix LIKE under a non-C collation.
       (candidate.patternOps ?? []).length === 0 &&
+      (candidate.descending ?? []).length === 0 &&
       candidate.include.every((c) => index.keys.includes(c) || index.include.includes(c)),
   );
 }

@@ -109,6 +109,8 @@ export interface IndexCandidate {
   include: string[];
   /** Keys indexed with text_pattern_ops: prefix LIKE under a collation other than C needs it. */
   patternOps?: string[];
+  /** Keys stored descending: an ORDER BY that mixes directions (`a, b DESC`) needs them (a uniform one scans backwards). */
+  descending?: string[];
   /** A partial index's predicate (a constant condition of the statements it serves, e.g. `NOT archived`). */
   where?: string;
   /** Which clause shapes produced it, e.g. ["eq:user_id", "range:occurred_at"]. */
