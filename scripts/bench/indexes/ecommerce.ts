@@ -1,6 +1,6 @@
 /**
  * The second workload: an e-commerce schema the advisor was not built against (customers,
- * products, orders, order items, reviews, inventory events), 3.8M rows generated in SQL,
+ * products, orders, order items, reviews, inventory events), 3.2M rows generated in SQL,
  * 14 read shapes and one write shape, and trap indexes: a true duplicate, a false one (a
  * partial index beside a full one), an unused index. The right answer below was established
  * by experiment (EXPLAIN ANALYZE before and after real builds): see ecommerce.md next to this.
