@@ -3,7 +3,7 @@
  * products, orders, order items, reviews, inventory events), 3.2M rows generated in SQL,
  * 14 read shapes and one write shape, and trap indexes: a true duplicate, a false one (a
  * partial index beside a full one), an unused index. The right answer below was established
- * by experiment (EXPLAIN ANALYZE before and after real builds): see ecommerce.md next to this.
+ * by experiment (statements timed before and after real builds, plans read with EXPLAIN): see ecommerce.md.
  */
 import type pg from "pg";
 import type { BenchWorkload, Statement } from "./types.ts";
