@@ -63,7 +63,7 @@ const EnvSchema = z
     UPSTASH_RETRIES: intOr(1, 0, 10),
     API_ADMIN_KEY: z.optional(z.string()),
     INDEX_ADVISOR_APPLY: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "false"),
-    INDEX_ADVISOR_MAX_INDEXES: intOr(5, 0, 50),
+    INDEX_ADVISOR_MAX_INDEXES: intOr(25, 0, 50),
     INDEX_ADVISOR_TOP_STATEMENTS: intOr(50, 1, 1000),
     INDEX_ADVISOR_MIN_CALLS: intOr(5, 1),
     INDEX_ADVISOR_MIN_TOTAL_MS: intOr(1, 0),

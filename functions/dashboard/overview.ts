@@ -30,6 +30,8 @@ export interface IndexSummary {
   mode: string | null;
   recommendations: Array<{ name: string; table: string; columns: string[]; include: string[]; ddl: string; benefit: number | null; evidence: string | null; estimatedBytes: number | null; statements: number }>;
   findings: Array<{ kind: string; subject: string; message: string }>;
+  /** Earlier builds measured by this run: before/after per statement, size, write cost, what was done. */
+  verification: Array<{ name: string; table: string; verdict: string; action: string; reason: string; predictedSaving: number | null; measuredSaving: number | null; sizeBytes: number | null; writeBeforeMs: number | null; writeAfterMs: number | null; statements: Array<{ beforeMs: number | null; afterMs: number | null; calls: number | null }> }>;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
@@ -65,6 +67,21 @@ async function latestIndexes(config: AppConfig): Promise<IndexSummary | null> {
       .map(record)
       .slice(0, 20)
       .map((f) => ({ kind: str(f.kind), subject: str(f.subject), message: str(f.message) })),
+    verification: list(report.verification)
+      .map(record)
+      .map((v) => ({
+        name: str(v.name),
+        table: str(v.table),
+        verdict: str(v.verdict),
+        action: str(v.action),
+        reason: str(v.reason),
+        predictedSaving: numOrNull(v.predictedSaving),
+        measuredSaving: numOrNull(v.measuredSaving),
+        sizeBytes: numOrNull(v.sizeBytes),
+        writeBeforeMs: numOrNull(v.writeBeforeMs),
+        writeAfterMs: numOrNull(v.writeAfterMs),
+        statements: list(v.statements).map(record).map((s) => ({ beforeMs: numOrNull(s.beforeMs), afterMs: numOrNull(s.afterMs), calls: numOrNull(s.calls) })),
+      })),
   };
 }
 

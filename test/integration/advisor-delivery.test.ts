@@ -142,4 +142,25 @@ describe("/v1/ops/indexes", () => {
     const badKey = await call("POST", "/v1/ops/indexes/runs", { ...auth, "idempotency-key": "x".repeat(200) });
     expect(badKey.status).toBe(400);
   });
+
+  it("shows each applied index's measured impact once the next run has judged it", async () => {
+    const applying = loadConfig({ ...env, INDEX_ADVISOR_APPLY: "true" });
+    const built = await runIndexAnalysis(applying, "manual", `manual:apply-${randomBytes(4).toString("hex")}`);
+    expect(built.status).toBe("ok");
+    const created = built.report!.applied.filter((b) => b.status === "created").map((b) => b.name);
+    expect(created.length).toBeGreaterThan(0);
+    await runWorkload(db, NETRA_WORKLOAD);
+    const judged = await runIndexAnalysis(applying, "manual", `manual:judge-${randomBytes(4).toString("hex")}`);
+    expect(judged.status).toBe("ok");
+    const latest = await call("GET", "/v1/ops/indexes", auth);
+    const body = (await latest.json()) as { id: string; summary: { verified: Record<string, number> }; report: { verification: { name: string; verdict: string; action: string; sizeBytes: number | null; statements: { beforeMs: number; afterMs: number | null }[] }[] } };
+    expect(body.id).toBe(judged.runId);
+    expect(body.report.verification.map((v) => v.name).sort()).toEqual(created.sort());
+    for (const v of body.report.verification) {
+      expect(v.statements.length).toBeGreaterThan(0);
+      expect(v.statements.every((s) => s.afterMs !== null)).toBe(true);
+      expect(["kept", "dropped"]).toContain(v.action);
+    }
+    expect(Object.values(body.summary.verified).reduce((a, b) => a + b, 0)).toBe(created.length);
+  });
 });

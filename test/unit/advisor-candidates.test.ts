@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { analyseStatement, candidatesFor, workloadCandidates } from "../../shared/db/advisor/candidates.ts";
+import { workloadCandidates } from "../../shared/db/advisor/analysis.ts";
+import { analyseStatement, candidatesFor } from "../../shared/db/advisor/candidates.ts";
 import type { Catalog, TableInfo } from "../../shared/db/advisor/catalog.ts";
 
 function table(name: string, columns: string[]): TableInfo {
-  return { schema: "public", table: name, oid: 1, columns, rows: 1e6, pages: 1e4, seqScans: 0, seqTupRead: 0, idxScans: 0, writes: 0 };
+  return { schema: "public", table: name, oid: 1, columns, rows: 1e6, pages: 1e4, seqScans: 0, seqTupRead: 0, idxScans: 0, writes: 0, patternOpsColumns: [], analyzed: true };
 }
 
 const catalog: Catalog = {
@@ -79,10 +80,9 @@ describe("candidate indexes from the SQL", () => {
         { queryid: "1", query: "SELECT * FROM users WHERE email = $1" },
         { queryid: "2", query: "SELECT id FROM users WHERE email = $1 AND role = $2" },
         { queryid: "3", query: "SELECT FROM WHERE ((" },
-      ],
-      catalog,
+      ].map((s) => ({ queryid: s.queryid, usages: analyseStatement(s.query, catalog), reason: "unreadable" })),
     );
-    expect(result.unparsed).toEqual(["3"]);
+    expect(result.coverage.filter((c) => c.candidates === 0)).toEqual([{ queryid: "3", candidates: 0, reason: "unreadable" }]);
     const email = result.candidates.filter((c) => c.columns.join() === "email" && c.include.length === 0);
     expect(email).toHaveLength(1);
     expect([...result.sources.get("public.users(email)[]")!]).toEqual(["1", "2"]);

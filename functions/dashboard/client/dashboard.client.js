@@ -197,8 +197,9 @@
       return;
     }
     const header = el("p", { class: "muted", text: `Run ${run.runId}${run.mode ? ` (${run.mode})` : ""}, finished ${since(run.finishedAt)}.` });
+    const impact = measuredImpact(run.verification ?? []);
     if (run.recommendations.length === 0) {
-      body.replaceChildren(header, el("p", { class: "all-clear", text: "No new index would pay for itself on the current workload." }));
+      body.replaceChildren(header, el("p", { class: "all-clear", text: "No new index would pay for itself on the current workload." }), ...impact);
       return;
     }
     const rows = run.recommendations.map((r) =>
@@ -213,7 +214,28 @@
       ),
     );
     const table = el("table", { class: "recs" }, el("thead", {}, el("tr", {}, ...["Table (columns)", "Evidence", "Benefit", "Statements", "DDL"].map((h) => el("th", { text: h })))), el("tbody", {}, ...rows));
-    body.replaceChildren(header, el("div", { class: "table-wrap" }, table));
+    body.replaceChildren(header, el("div", { class: "table-wrap" }, table), ...impact);
+  }
+
+  /** Applied indexes as measured after their build: mean ms before -> after per statement, size, write cost, verdict. */
+  function measuredImpact(verification) {
+    if (verification.length === 0) return [];
+    const ms = (v) => (v == null ? "–" : v.toFixed(v < 10 ? 2 : 0));
+    const pct = (v) => (v == null ? "–" : `${Math.round(v * 100)}%`);
+    const rows = verification.map((v) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, el("strong", { text: v.name }), el("div", { class: "muted", text: v.table })),
+        el("td", { text: v.statements.map((s) => `${ms(s.beforeMs)} → ${ms(s.afterMs)} ms`).join(", ") || "–" }),
+        el("td", { class: "num", text: `${pct(v.measuredSaving)} / ${pct(v.predictedSaving)}` }),
+        el("td", { class: "num", text: v.sizeBytes == null ? "–" : `${Math.round(v.sizeBytes / 1024).toLocaleString()} KiB` }),
+        el("td", { class: "num", text: v.writeBeforeMs == null ? "–" : `${ms(v.writeBeforeMs)} → ${ms(v.writeAfterMs)} ms` }),
+        el("td", { title: v.reason, text: `${v.verdict} (${v.action})` }),
+      ),
+    );
+    const head = ["Applied index", "Statements (mean)", "Saved: measured / predicted", "Size", "Writes (mean)", "Verdict"].map((h) => el("th", { text: h }));
+    return [el("h3", { text: "Measured impact of applied indexes" }), el("div", { class: "table-wrap" }, el("table", { class: "recs" }, el("thead", {}, el("tr", {}, ...head)), el("tbody", {}, ...rows)))];
   }
 
   // ---- loading ----------------------------------------------------------------

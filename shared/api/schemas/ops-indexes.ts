@@ -23,7 +23,7 @@ export const AdvisorRun = z
     finishedAt: z.string().nullable(),
     summary: z.record(z.string(), z.unknown()).meta({ description: "Counts (statements, candidates, recommendations, ...) and a skip reason." }),
     error: z.string().nullable(),
-    report: z.unknown().meta({ description: "The advisor's report: recommendations (with DDL and evidence), findings, capabilities." }),
+    report: z.unknown().meta({ description: "The advisor's report: recommendations (with DDL and evidence), per-statement coverage, findings, capabilities, and `verification`: each earlier applied index measured after its build (mean ms before/after per statement, size, write latency on its table, verdict and action)." }),
   })
   .meta({ id: "AdvisorRun" });
 

@@ -8,7 +8,7 @@
  */
 import { parse } from "pgsql-ast-parser";
 import { tableKey, type Catalog, type TableInfo } from "./catalog.ts";
-import { candidateKey } from "./ident.ts";
+import { candidateKey, isExpressionKey } from "./ident.ts";
 import type { IndexCandidate } from "./types.ts";
 
 /** What one statement does with one table's columns. */
@@ -17,7 +17,13 @@ export interface TableUsage {
   eq: string[];
   range: string[];
   sort: string[];
+  /** Sort keys ordered DESC (meaningful only next to ascending ones). */
+  sortDesc: string[];
   group: string[];
+  /** Keys compared with LIKE (a prefix pattern can use a B-tree). */
+  like: string[];
+  /** Constant conditions (`NOT archived`, `deleted_at IS NOT NULL`): a partial index's WHERE. */
+  partial: string[];
   /** Columns the statement reads from the table; null when it reads all of them (`*`). */
   selected: Set<string> | null;
 }
@@ -56,7 +62,7 @@ class UsageCollector {
   private usageOf(scope: Scope, table: TableInfo): TableUsage {
     let usage = scope.usage.get(table);
     if (usage === undefined) {
-      usage = { table, eq: [], range: [], sort: [], group: [], selected: new Set() };
+      usage = { table, eq: [], range: [], sort: [], sortDesc: [], group: [], like: [], partial: [], selected: new Set() };
       scope.usage.set(table, usage);
       this.usages.push(usage);
     }
@@ -136,6 +142,7 @@ class UsageCollector {
     }
     if (EQ_OPS.has(op)) pushUnique(ref.usage.eq, ref.column);
     else if (RANGE_OPS.has(op)) pushUnique(ref.usage.range, ref.column);
+    else if (op === "LIKE") pushUnique(ref.usage.like, ref.column);
     this.subqueries(expr);
   }
 
@@ -177,6 +184,9 @@ class UsageCollector {
     const order = asNodes(node.orderBy).map((o) => this.resolve(scope, o.by));
     if (order.length > 0 && order.every((o) => o !== undefined) && new Set(order.map((o) => o!.usage)).size === 1) {
       for (const o of order) pushUnique(o!.usage.sort, o!.column);
+      asNodes(node.orderBy).forEach((o, i) => {
+        if (String(o.order).toUpperCase() === "DESC") pushUnique(order[i]!.usage.sortDesc, order[i]!.column);
+      });
     }
     for (const o of order) if (o) o.usage.selected?.add(o.column);
     const group = (Array.isArray(node.groupBy) ? node.groupBy : []).map((g) => this.resolve(scope, g));
@@ -250,66 +260,69 @@ export function analyseStatement(sql: string, catalog: Catalog): TableUsage[] | 
   return collector.usages;
 }
 
-/** The candidate B-trees for one table usage, most specific first. */
+/** A LIKE key needs text_pattern_ops when it is (or is computed from) a text column with a non-C collation. */
+function needsPatternOps(table: TableInfo, key: string): boolean {
+  if (!isExpressionKey(key)) return table.patternOpsColumns.includes(key);
+  return table.patternOpsColumns.some((column) => new RegExp(`\\b${column.replace(/[^A-Za-z0-9_]/g, "")}\\b`).test(key));
+}
+
+/**
+ * The candidate B-trees for one table usage, most specific first: equality keys, then one
+ * range key, then the sort (or group) keys; a LIKE key after the equality keys (with
+ * text_pattern_ops where the collation needs it); covering variants; partial variants when
+ * the statement has constant conditions; and the single-key alternatives the selection
+ * weighs the composites against.
+ */
 export function candidatesFor(usage: TableUsage): IndexCandidate[] {
-  const { table, eq, range, sort, group } = usage;
+  const { table, eq, range, sort, group, like, partial } = usage;
   const out: IndexCandidate[] = [];
-  const add = (columns: string[], reasons: string[], include: string[] = []) => {
+  const where = partial.length > 0 ? partial.join(" AND ") : undefined;
+  const add = (columns: string[], reasons: string[], include: string[] = [], extra: { patternOps?: string[]; descending?: string[]; where?: string } = {}) => {
     const unique = columns.filter((c, i) => columns.indexOf(c) === i);
     if (unique.length === 0) return;
-    out.push({ schema: table.schema, table: table.table, columns: unique, include: include.filter((c) => !unique.includes(c)), reasons });
+    const candidate: IndexCandidate = { schema: table.schema, table: table.table, columns: unique, include: include.filter((c) => !unique.includes(c)), reasons };
+    if (extra.patternOps && extra.patternOps.length > 0) candidate.patternOps = extra.patternOps;
+    if (extra.descending && extra.descending.length > 0) candidate.descending = extra.descending;
+    if (extra.where) candidate.where = extra.where;
+    out.push(candidate);
   };
   const eqReasons = eq.map((c) => `eq:${c}`);
   const firstRange = range[0];
   const sortUsable = sort.length > 0 && (firstRange === undefined || firstRange === sort[0]);
-  const composites: { columns: string[]; reasons: string[] }[] = [];
+  const composites: { columns: string[]; reasons: string[]; patternOps?: string[]; descending?: string[] }[] = [];
+  // Mixed directions need the DESC keys stored descending; uniform ones are read backwards.
+  const mixed = usage.sortDesc.length > 0 && usage.sortDesc.length < sort.length;
   if (firstRange !== undefined) composites.push({ columns: [...eq, firstRange], reasons: [...eqReasons, `range:${firstRange}`] });
-  if (sortUsable) composites.push({ columns: [...eq, ...sort], reasons: [...eqReasons, ...sort.map((c) => `sort:${c}`)] });
+  if (sortUsable) {
+    composites.push({ columns: [...eq, ...sort], reasons: [...eqReasons, ...sort.map((c) => `sort:${c}`)], ...(mixed ? { descending: usage.sortDesc.filter((c) => sort.includes(c)) } : {}) });
+  }
   if (group.length > 0) composites.push({ columns: [...eq, ...group], reasons: [...eqReasons, ...group.map((c) => `group:${c}`)] });
+  // A range with GROUP BY: the group keys after the range (index-only scan of the range) or before it (groups in order).
+  if (firstRange !== undefined && group.length > 0) {
+    composites.push({ columns: [...eq, firstRange, ...group], reasons: [...eqReasons, `range:${firstRange}`, ...group.map((c) => `group:${c}`)] });
+  }
+  for (const key of like) {
+    const patternOps = needsPatternOps(table, key) ? [key] : [];
+    composites.push({ columns: [...eq, key], reasons: [...eqReasons, `like:${key}`], patternOps });
+  }
   if (eq.length > 1) composites.push({ columns: [...eq], reasons: eqReasons });
   for (const composite of composites) {
-    add(composite.columns, composite.reasons);
-    if (usage.selected !== null) {
-      const extra = [...usage.selected].filter((c) => !composite.columns.includes(c));
-      if (extra.length > 0 && extra.length <= MAX_INCLUDE) add(composite.columns, [...composite.reasons, "covering"], extra);
-    }
-  }
-  for (const column of eq) add([column], [`eq:${column}`]);
-  if (firstRange !== undefined) add([firstRange], [`range:${firstRange}`]);
-  if (sort.length > 0 && eq.length === 0) add(sort, sort.map((c) => `sort:${c}`));
-  return out;
-}
-
-/** Candidates over a whole workload, deduplicated; `sources` maps each to the statements that proposed it. */
-export function workloadCandidates(
-  statements: readonly { queryid: string; query: string }[],
-  catalog: Catalog,
-): { candidates: IndexCandidate[]; sources: Map<string, Set<string>>; tablesOf: Map<string, Set<string>>; unparsed: string[] } {
-  const candidates = new Map<string, IndexCandidate>();
-  const sources = new Map<string, Set<string>>();
-  const tablesOf = new Map<string, Set<string>>();
-  const unparsed: string[] = [];
-  for (const statement of statements) {
-    const usages = analyseStatement(statement.query, catalog);
-    if (usages === undefined) {
-      unparsed.push(statement.queryid);
-      continue;
-    }
-    tablesOf.set(statement.queryid, new Set(usages.map((u) => tableKey(u.table.schema, u.table.table))));
-    for (const usage of usages) {
-      for (const candidate of candidatesFor(usage)) {
-        const key = candidateKey(candidate);
-        const existing = candidates.get(key);
-        if (existing) {
-          for (const reason of candidate.reasons) pushUnique(existing.reasons, reason);
-        } else {
-          candidates.set(key, candidate);
-        }
-        let set = sources.get(key);
-        if (!set) sources.set(key, (set = new Set()));
-        set.add(statement.queryid);
+    const variants = where === undefined ? [undefined] : [undefined, where];
+    for (const predicate of variants) {
+      const reasons = predicate === undefined ? composite.reasons : [...composite.reasons, `partial:${predicate}`];
+      const extra = { patternOps: composite.patternOps, descending: composite.descending, where: predicate };
+      add(composite.columns, reasons, [], extra);
+      if (usage.selected !== null) {
+        const cols = [...usage.selected].filter((c) => !composite.columns.includes(c));
+        if (cols.length > 0 && cols.length <= MAX_INCLUDE) add(composite.columns, [...reasons, "covering"], cols, extra);
       }
     }
   }
-  return { candidates: [...candidates.values()], sources, tablesOf, unparsed };
+  for (const column of eq) {
+    add([column], [`eq:${column}`]);
+    if (where !== undefined) add([column], [`eq:${column}`, `partial:${where}`], [], { where });
+  }
+  if (firstRange !== undefined) add([firstRange], [`range:${firstRange}`]);
+  if (sort.length > 0 && eq.length === 0) add(sort, sort.map((c) => `sort:${c}`));
+  return out;
 }

@@ -17,6 +17,10 @@ export interface TableInfo {
   idxScans: number;
   /** Rows inserted + updated + deleted since the stats reset. */
   writes: number;
+  /** Text columns whose collation is not C: a prefix LIKE on them needs text_pattern_ops. */
+  patternOpsColumns: string[];
+  /** False when the table was never ANALYZEd (no row estimate): the planner's costs there are guesses. */
+  analyzed: boolean;
 }
 
 export interface IndexInfo {
@@ -62,7 +66,14 @@ export async function readCatalog(db: SqlExecutor): Promise<Catalog> {
            coalesce(s.idx_scan, 0)::float8 AS idx_scan,
            (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0))::float8 AS writes,
            array(SELECT a.attname::text FROM pg_attribute a
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+           array(SELECT a.attname::text FROM pg_attribute a
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                   AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype)
+                   AND coalesce(nullif(co.collcollate, ''), (SELECT datcollate FROM pg_database WHERE datname = current_database()))
+                       NOT IN ('C', 'POSIX')) AS pattern_ops_columns,
+           (c.reltuples >= 0 OR s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS analyzed
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -82,6 +93,8 @@ export async function readCatalog(db: SqlExecutor): Promise<Catalog> {
       seqTupRead: num(row.seq_tup_read),
       idxScans: num(row.idx_scan),
       writes: num(row.writes),
+      patternOpsColumns: (row.pattern_ops_columns as string[]).map(String),
+      analyzed: row.analyzed === true,
     };
     byKey.set(tableKey(info.schema, info.table), info);
   }

@@ -104,6 +104,18 @@ export function heavySeqScans(catalog: Catalog, options: AdvisorOptions): Findin
     }));
 }
 
+/** Tables the workload reads that were never ANALYZEd: the what-if costs there are the planner's defaults. */
+export function missingStatistics(catalog: Catalog, workload: readonly WorkloadStatement[]): Finding[] {
+  return [...catalog.tables.values()]
+    .filter((t) => !t.analyzed && workload.some((s) => new RegExp(`\\b${t.table.replace(/[^A-Za-z0-9_]/g, "")}\\b`).test(s.query)))
+    .map((t) => ({
+      kind: "missing_statistics" as const,
+      subject: `${t.schema}.${t.table}`,
+      message: `${t.schema}.${t.table} has no planner statistics (never analysed): its costs are guesses, so recommendations on it are weak; run ANALYZE ${t.schema}.${t.table}`,
+      evidence: { reltuples: -1, pages: t.pages },
+    }));
+}
+
 export function slowStatements(workload: readonly WorkloadStatement[], options: AdvisorOptions): Finding[] {
   return workload
     .filter((s) => s.meanMs >= options.slowStatementMs)

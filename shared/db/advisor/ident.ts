@@ -27,11 +27,14 @@ const MAX_IDENTIFIER = 63;
  * // "audit_logs_user_id_occurred_at_1f3a9c_adv"
  */
 export function indexName(candidate: IndexCandidate): string {
-  const signature = `${candidate.schema}.${candidate.table}(${candidate.columns.join(",")})include(${candidate.include.join(",")})`;
+  // Plain candidates keep the signature earlier versions used, so a re-run still finds their indexes.
+  const extra = extraKey(candidate);
+  const signature = `${candidate.schema}.${candidate.table}(${candidate.columns.join(",")})include(${candidate.include.join(",")})${extra}`;
   const suffix = `_${shortHash(signature)}_adv`;
-  const readable = [candidate.table, ...candidate.columns, ...(candidate.include.length > 0 ? ["inc"] : [])]
+  const readable = [candidate.table, ...candidate.columns, ...(candidate.include.length > 0 ? ["inc"] : []), ...(candidate.where ? ["part"] : [])]
     .join("_")
-    .replace(/[^A-Za-z0-9_]/g, "_")
+    .replace(/[^A-Za-z0-9_]+/g, "_")
+    .replace(/_+/g, "_")
     .toLowerCase();
   const budget = MAX_IDENTIFIER - suffix.length;
   // Byte length, not characters: identifiers are limited in bytes.
@@ -43,13 +46,36 @@ export function indexName(candidate: IndexCandidate): string {
 /** The CREATE INDEX statement for a candidate; `concurrently` for real builds, not for hypopg. */
 export function indexDdl(candidate: IndexCandidate, name: string, concurrently: boolean): string {
   const include = candidate.include.length > 0 ? ` INCLUDE (${candidate.include.map(quoteIdent).join(", ")})` : "";
+  const where = candidate.where ? ` WHERE ${candidate.where}` : "";
   return (
     `CREATE INDEX ${concurrently ? "CONCURRENTLY IF NOT EXISTS " : ""}${quoteIdent(name)} ` +
-    `ON ${quoteIdent(candidate.schema)}.${quoteIdent(candidate.table)} USING btree (${candidate.columns.map(quoteIdent).join(", ")})${include}`
+    `ON ${quoteIdent(candidate.schema)}.${quoteIdent(candidate.table)} USING btree (${candidate.columns.map((key) => keySql(candidate, key)).join(", ")})${include}${where}`
   );
+}
+
+/** An expression key is Postgres' own deparse of a plan condition, so it goes in as it came out. */
+export function isExpressionKey(key: string): boolean {
+  return key.startsWith("(") && key.endsWith(")");
+}
+
+function keySql(candidate: IndexCandidate, key: string): string {
+  const sql = isExpressionKey(key) ? key : quoteIdent(key);
+  const ops = candidate.patternOps?.includes(key) ? `${sql} text_pattern_ops` : sql;
+  return candidate.descending?.includes(key) ? `${ops} DESC` : ops;
 }
 
 /** A stable identity for a candidate (dedup, maps). */
 export function candidateKey(candidate: IndexCandidate): string {
+  return `${plainKey(candidate)}${extraKey(candidate)}`;
+}
+
+function plainKey(candidate: IndexCandidate): string {
   return `${candidate.schema}.${candidate.table}(${candidate.columns.join(",")})[${candidate.include.join(",")}]`;
+}
+
+function extraKey(candidate: IndexCandidate): string {
+  const ops = candidate.patternOps?.length ? `{pattern:${candidate.patternOps.join(",")}}` : "";
+  const desc = candidate.descending?.length ? `{desc:${candidate.descending.join(",")}}` : "";
+  const where = candidate.where ? ` WHERE ${candidate.where}` : "";
+  return `${ops}${desc}${where}`;
 }

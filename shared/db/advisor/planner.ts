@@ -29,7 +29,9 @@ export function parameterCount(sql: string): number {
   return max;
 }
 
-function planOf(rows: Record<string, unknown>[]): Record<string, unknown> {
+export type PlanNode = Record<string, unknown>;
+
+function planOf(rows: Record<string, unknown>[]): PlanNode {
   const raw = rows[0]?.["QUERY PLAN"];
   const parsed: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
   const first = Array.isArray(parsed) ? parsed[0] : undefined;
@@ -64,19 +66,20 @@ export class Planner {
 
   /** The planner's total cost for the statement; throws when it cannot be prepared (e.g. untyped $n). */
   async cost(sql: string): Promise<PlanCost> {
+    const plan = await this.plan(sql, false);
+    return { cost: Number(plan["Total Cost"]), indexes: indexNames(plan, []) };
+  }
+
+  /** The generic plan's root node; VERBOSE qualifies every column with its alias (for plan-usage.ts). */
+  async plan(sql: string, verbose: boolean): Promise<PlanNode> {
     this.evaluations += 1;
+    const format = verbose ? "FORMAT JSON, VERBOSE" : "FORMAT JSON";
     const params = parameterCount(sql);
-    if (params === 0) {
-      const { rows } = await this.db.query(`EXPLAIN (FORMAT JSON) ${sql}`);
-      const plan = planOf(rows);
-      return { cost: Number(plan["Total Cost"]), indexes: indexNames(plan, []) };
-    }
+    if (params === 0) return planOf((await this.db.query(`EXPLAIN (${format}) ${sql}`)).rows);
     await this.db.query(`PREPARE ${STATEMENT_NAME} AS ${sql}`);
     try {
       const args = Array.from({ length: params }, () => "NULL").join(", ");
-      const { rows } = await this.db.query(`EXPLAIN (FORMAT JSON) EXECUTE ${STATEMENT_NAME}(${args})`);
-      const plan = planOf(rows);
-      return { cost: Number(plan["Total Cost"]), indexes: indexNames(plan, []) };
+      return planOf((await this.db.query(`EXPLAIN (${format}) EXECUTE ${STATEMENT_NAME}(${args})`)).rows);
     } finally {
       // Deallocated every time: a cached generic plan would not see hypothetical indexes added later.
       await this.db.query(`DEALLOCATE ${STATEMENT_NAME}`);

@@ -19,6 +19,7 @@ export function renderReport(report: AdvisorReport & { clickhouse?: { findings: 
   lines.push("", `workload (${report.workload.length} statements, by total time):`);
   for (const s of report.workload.slice(0, 15)) {
     lines.push(`  ${s.totalMs.toFixed(1).padStart(10)} ms ${String(s.calls).padStart(7)} calls  ${short(s.query)}`);
+    for (const source of s.representative ?? []) lines.push(`             planned with ${source}`);
   }
 
   lines.push("", `recommendations (${report.recommendations.length}):`);
@@ -34,6 +35,20 @@ export function renderReport(report: AdvisorReport & { clickhouse?: { findings: 
     lines.push("", "builds:");
     for (const b of report.applied) {
       lines.push(`  ${b.status.padEnd(7)} ${b.name} (${b.durationMs} ms${b.sizeBytes === null ? "" : `, ${bytes(b.sizeBytes)}`})${b.error ? `: ${b.error}${b.cleanedUp ? " (invalid leftover dropped)" : ""}` : ""}`);
+    }
+  }
+
+  const uncovered = report.coverage.filter((c) => c.candidates === 0);
+  if (uncovered.length > 0) {
+    lines.push("", `statements without candidates (${uncovered.length}):`);
+    for (const c of uncovered) lines.push(`  ${c.queryid}: ${c.reason ?? "no reason"}`);
+  }
+
+  if (report.verification.length > 0) {
+    lines.push("", "measured impact of earlier builds:");
+    for (const v of report.verification) {
+      const statements = v.statements.map((m) => `${m.beforeMs.toFixed(2)} -> ${m.afterMs === null ? "?" : m.afterMs.toFixed(2)} ms`).join(", ");
+      lines.push(`  ${v.verdict} (${v.action}) ${v.name}: ${statements}; ${v.reason}`);
     }
   }
 

@@ -10,11 +10,12 @@
  */
 import { readCatalog } from "./catalog.ts";
 import { applyRecommendations } from "./apply.ts";
-import { workloadCandidates } from "./candidates.ts";
-import { duplicateIndexes, heavySeqScans, invalidIndexes, slowStatements, unusedIndexes } from "./findings.ts";
+import { analyseWorkload, workloadCandidates } from "./analysis.ts";
+import { duplicateIndexes, heavySeqScans, invalidIndexes, missingStatistics, slowStatements, unusedIndexes } from "./findings.ts";
 import { Planner } from "./planner.ts";
 import { selectByRules, selectWithPlanner } from "./select.ts";
 import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
+import { baselinesFor, verifyBuilds, type BuildBaseline } from "./verify.ts";
 import { detectCapabilities, readWorkload } from "./workload.ts";
 
 /** Advisory-lock key of advisor runs ("netra-ix" as ASCII), distinct from the migration lock. */
@@ -41,6 +42,16 @@ export async function withAdvisorLock<T>(db: SqlExecutor, work: () => Promise<T>
   }
 }
 
+/** Says for each statement which recommendations serve it, or why none does. */
+function describeOutcomes(coverage: AdvisorReport["coverage"], recommendations: AdvisorReport["recommendations"]): void {
+  for (const entry of coverage) {
+    const serving = recommendations.filter((r) => r.statements.some((e) => e.queryid === entry.queryid)).map((r) => r.name);
+    if (serving.length > 0) entry.outcome = `served by ${serving.join(", ")}`;
+    else if (entry.candidates > 0) entry.outcome = "no candidate was worth its cost for it (an existing index already serves it, or none cut its planner cost enough)";
+    else entry.outcome = entry.reason ?? "no candidates";
+  }
+}
+
 /** Analyses the connected database under the run lock (see withAdvisorLock). */
 export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOptions> = {}): Promise<AdvisorReport> {
   const options = resolveOptions(overrides);
@@ -48,34 +59,39 @@ export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOpti
 }
 
 /** The analysis itself, without the lock (callers that hold it already). */
-export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise<AdvisorReport> {
+export async function analyse(db: SqlExecutor, options: AdvisorOptions, earlier: readonly BuildBaseline[] = []): Promise<AdvisorReport> {
   const clock = options.now ?? (() => Date.now());
   const started = clock();
   const { rows } = await db.query("SELECT current_database() AS db");
   const database = String(rows[0]?.db ?? "");
   const capabilities = await detectCapabilities(db);
+  // Earlier builds first: an index dropped for not paying off is then gone from the catalog.
+  const verification = capabilities.pgStatStatements ? await verifyBuilds(db, earlier, options.apply) : [];
   const catalog = await readCatalog(db);
   const workload = capabilities.pgStatStatements ? await readWorkload(db, options) : [];
   const notes = capabilities.notes;
-  const { candidates, sources, tablesOf, unparsed } = workloadCandidates(workload, catalog);
-  if (unparsed.length > 0) notes.push(`${unparsed.length} statement(s) could not be parsed and gave no candidates: ${unparsed.join(", ")}`);
-  const selection = { workload, candidates, tablesOf, catalog, options, notes };
-
   const planner = new Planner(db);
   let recommendations: AdvisorReport["recommendations"] = [];
-  if (capabilities.mode === "what-if") {
+  let coverage: AdvisorReport["coverage"] = [];
+  if (capabilities.mode !== "none") {
     await planner.begin();
     try {
-      recommendations = await selectWithPlanner(planner, selection);
+      const analysed = await analyseWorkload(db, planner, workload, catalog);
+      const found = workloadCandidates(analysed);
+      coverage = found.coverage;
+      const unread = coverage.filter((c) => c.candidates === 0);
+      if (unread.length > 0) notes.push(`${unread.length} statement(s) gave no candidates: ${unread.map((c) => `${c.queryid} (${c.reason})`).join("; ")}`);
+      const selection = { workload, candidates: found.candidates, tablesOf: found.tablesOf, catalog, options, notes, costQueries: found.costQueries };
+      recommendations = capabilities.mode === "what-if" ? await selectWithPlanner(planner, selection) : selectByRules(selection, found.sources);
     } finally {
-      await planner.end(true);
+      await planner.end(capabilities.hypopg);
     }
-  } else if (capabilities.mode === "rule-based") {
-    recommendations = selectByRules(selection, sources);
+    describeOutcomes(coverage, recommendations);
   }
 
   const now = clock();
   const findings = [
+    ...missingStatistics(catalog, workload),
     ...invalidIndexes(catalog),
     ...duplicateIndexes(catalog),
     ...unusedIndexes(catalog, capabilities, now),
@@ -83,15 +99,21 @@ export async function analyse(db: SqlExecutor, options: AdvisorOptions): Promise
     ...slowStatements(workload, options),
   ];
   const applied = options.apply ? await applyRecommendations(db, recommendations, options) : [];
+  const built = recommendations.filter((r) => applied.some((b) => b.name === r.name && b.status === "created"));
+  const pending = earlier.filter((b) => verification.some((v) => v.name === b.name && v.action === "pending"));
+  const baselines = [...pending, ...(capabilities.pgStatStatements ? await baselinesFor(db, built, workload, new Date(clock())) : [])];
   return {
     database,
     startedAt: new Date(started).toISOString(),
     durationMs: Math.round(clock() - started),
     capabilities,
     workload,
+    coverage,
     recommendations,
     findings,
     applied,
+    verification,
+    baselines,
     evaluations: planner.evaluations,
   };
 }

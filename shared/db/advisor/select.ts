@@ -3,9 +3,11 @@
  * costs every remaining candidate with the already chosen ones in place (hypothetically),
  * so a candidate whose statements an earlier pick already serves loses its benefit instead
  * of being recommended twice. Net value = planner cost saved x calls, minus write
- * maintenance (rows written to the table x a per-row charge) and a size charge.
+ * maintenance (rows written to the table x a per-row charge) and a size charge. After the
+ * greedy rounds: swaps (a pick against the composites that extend it) and pruning (a pick
+ * the others cover is dropped); see selectWithPlanner.
  */
-import { servesPrefix, tableKey, type Catalog, type IndexInfo } from "./catalog.ts";
+import { servesPrefix, tableKey, type Catalog, type IndexInfo, type TableInfo } from "./catalog.ts";
 import { candidateKey, indexDdl, indexName } from "./ident.ts";
 import { messageOf } from "./workload.ts";
 import { usesHypothetical, type Hypothetical, type Planner } from "./planner.ts";
@@ -20,6 +22,9 @@ export function alreadyServed(candidate: IndexCandidate, indexes: readonly Index
       index.schema === candidate.schema &&
       index.table === candidate.table &&
       servesPrefix(index, candidate.columns) &&
+      // A default-opclass index does not serve a prefix LIKE under a non-C collation.
+      (candidate.patternOps ?? []).length === 0 &&
+      (candidate.descending ?? []).length === 0 &&
       candidate.include.every((c) => index.keys.includes(c) || index.include.includes(c)),
   );
 }
@@ -40,18 +45,33 @@ export interface SelectionInput {
   catalog: Catalog;
   options: AdvisorOptions;
   notes: string[];
+  /** Per queryid, the text with representative values to cost instead of the statement's own. */
+  costQueries?: ReadonlyMap<string, string>;
 }
 
-/** What-if selection with hypopg. Leaves the chosen hypothetical indexes in place until the planner session ends. */
+/** A pick with its hypothetical index (recreated when pruning puts it back). */
+interface Pick {
+  evaluation: Evaluation;
+  hypothetical: Hypothetical;
+}
+
+/**
+ * What-if selection with hypopg, for the whole workload: greedy by net value with the picks
+ * so far in place; a pick must save more than its overhead and at least `minBenefitShare` of
+ * the workload's cost (the marginal-benefit stop; `maxIndexes` is only a safety cap). Then each
+ * pick is taken out again and dropped for good when the others cover what it did (its marginal
+ * value no longer pays). Leaves the chosen hypothetical indexes in place until the session ends.
+ */
 export async function selectWithPlanner(planner: Planner, input: SelectionInput): Promise<Recommendation[]> {
   const { workload, catalog, options, notes } = input;
   const current = new Map<string, number>();
   const baseline = new Map<string, number>();
   const costable: WorkloadStatement[] = [];
+  const textOf = (statement: WorkloadStatement) => input.costQueries?.get(statement.queryid) ?? statement.query;
   for (const statement of workload) {
     if (!input.tablesOf.has(statement.queryid)) continue;
     try {
-      const { cost } = await planner.cost(statement.query);
+      const { cost } = await planner.cost(textOf(statement));
       baseline.set(statement.queryid, cost);
       current.set(statement.queryid, cost);
       costable.push(statement);
@@ -63,44 +83,124 @@ export async function selectWithPlanner(planner: Planner, input: SelectionInput)
     const key = tableKey(candidate.schema, candidate.table);
     return costable.filter((s) => input.tablesOf.get(s.queryid)?.has(key));
   };
+  const workloadCost = costable.reduce((sum, s) => sum + (baseline.get(s.queryid) ?? 0) * s.calls, 0);
+  const floor = workloadCost * options.minBenefitShare;
 
   let remaining = input.candidates.filter((c) => !alreadyServed(c, catalog.indexes));
   const cache = new Map<string, Evaluation>();
-  const chosen: Recommendation[] = [];
-  while (chosen.length < options.maxIndexes && remaining.length > 0) {
+  const picks: Pick[] = [];
+  while (picks.length < options.maxIndexes && remaining.length > 0) {
     let best: Evaluation | undefined;
     for (const candidate of remaining) {
       const key = candidateKey(candidate);
       let evaluation = cache.get(key);
       if (evaluation === undefined) {
-        evaluation = await evaluate(planner, candidate, statementsOn(candidate), current, catalog, options);
+        evaluation = await evaluate(planner, candidate, statementsOn(candidate), current, input);
         cache.set(key, evaluation);
       }
-      if (evaluation.net > 0 && (best === undefined || evaluation.net > best.net)) best = evaluation;
+      if (evaluation.net > floor && (best === undefined || evaluation.net > best.net)) best = evaluation;
     }
     if (best === undefined) break;
     const pick = best;
     // Kept in place: later rounds are costed with it, which is the interaction.
-    await planner.createHypothetical(pick.candidate);
+    picks.push({ evaluation: pick, hypothetical: await planner.createHypothetical(pick.candidate) });
     for (const effect of pick.effects) current.set(effect.queryid, effect.costAfter);
     const touched = new Set(pick.effects.map((e) => e.queryid));
     remaining = remaining.filter((c) => c !== pick.candidate);
     for (const candidate of remaining) {
       if (statementsOn(candidate).some((s) => touched.has(s.queryid))) cache.delete(candidateKey(candidate));
     }
-    const name = indexName(pick.candidate);
-    chosen.push({
-      ...pick.candidate,
-      name,
-      ddl: indexDdl(pick.candidate, name, true),
-      benefit: round(pick.benefit),
-      overhead: round(pick.overhead),
-      estimatedBytes: pick.bytes,
-      statements: pick.effects.map((e) => ({ ...e, costBefore: round(baseline.get(e.queryid) ?? e.costBefore), costAfter: round(e.costAfter) })),
-      evidence: "what-if",
-    });
   }
-  return chosen;
+
+  const costAll = async (statements: readonly WorkloadStatement[]) => {
+    const out = new Map<string, { cost: number; indexes: string[] }>();
+    for (const s of statements) out.set(s.queryid, await planner.cost(textOf(s)));
+    return out;
+  };
+  const totalOf = (costs: ReadonlyMap<string, { cost: number }>, statements: readonly WorkloadStatement[]) =>
+    statements.reduce((sum, s) => sum + costs.get(s.queryid)!.cost * s.calls, 0);
+
+  // Swaps: a pick against the composites that extend it (same table, all its keys and more).
+  // Greedy takes the index that helps most statements a little; a composite that serves some
+  // of them completely can be worth more for the whole set, which only a swap shows.
+  for (const pick of picks) {
+    const alternatives = input.candidates.filter(
+      (c) =>
+        c.schema === pick.evaluation.candidate.schema &&
+        c.table === pick.evaluation.candidate.table &&
+        c.columns.length > pick.evaluation.candidate.columns.length &&
+        pick.evaluation.candidate.columns.every((k) => c.columns.includes(k)) &&
+        !picks.some((p) => candidateKey(p.evaluation.candidate) === candidateKey(c)),
+    );
+    if (alternatives.length === 0) continue;
+    const on = statementsOn(pick.evaluation.candidate);
+    let bestValue = -totalOf(await costAll(on), on) - pick.evaluation.overhead;
+    let bestAlternative: { candidate: IndexCandidate; hypothetical: Hypothetical } | undefined;
+    await planner.dropHypothetical(pick.hypothetical);
+    for (const candidate of alternatives) {
+      const hypothetical = await planner.createHypothetical(candidate).catch(() => undefined);
+      if (hypothetical === undefined) continue;
+      const table = catalog.tables.get(tableKey(candidate.schema, candidate.table));
+      const value = -totalOf(await costAll(on), on) - overheadOf(table, hypothetical.bytes, options);
+      await planner.dropHypothetical(hypothetical);
+      if (value > bestValue) {
+        bestValue = value;
+        bestAlternative = { candidate, hypothetical };
+      }
+    }
+    if (bestAlternative === undefined) {
+      pick.hypothetical = await planner.createHypothetical(pick.evaluation.candidate);
+      continue;
+    }
+    const replaced = indexName(pick.evaluation.candidate);
+    pick.hypothetical = await planner.createHypothetical(bestAlternative.candidate);
+    const table = catalog.tables.get(tableKey(bestAlternative.candidate.schema, bestAlternative.candidate.table));
+    const overhead = overheadOf(table, pick.hypothetical.bytes, options);
+    pick.evaluation = { candidate: bestAlternative.candidate, net: pick.evaluation.net, benefit: pick.evaluation.benefit, overhead, bytes: pick.hypothetical.bytes, effects: [] };
+    notes.push(`swapped ${replaced} for ${indexName(bestAlternative.candidate)}: worth more for the whole workload`);
+  }
+
+  // Pruning: the cheapest picks first, each costed against all the others.
+  for (const pick of [...picks].sort((a, b) => a.evaluation.net - b.evaluation.net)) {
+    if (picks.length <= 1) break;
+    const on = statementsOn(pick.evaluation.candidate);
+    const withIt = await costAll(on);
+    await planner.dropHypothetical(pick.hypothetical);
+    const without = await costAll(on);
+    let loss = 0;
+    for (const s of on) loss += Math.max(0, without.get(s.queryid)!.cost - withIt.get(s.queryid)!.cost) * s.calls;
+    if (loss - pick.evaluation.overhead > floor) {
+      pick.hypothetical = await planner.createHypothetical(pick.evaluation.candidate);
+    } else {
+      picks.splice(picks.indexOf(pick), 1);
+      notes.push(`dropped ${indexName(pick.evaluation.candidate)} after selection: the other picks cover it (it would save only ${round(loss)} against overhead ${round(pick.evaluation.overhead)})`);
+    }
+  }
+
+  // Final attribution with every pick in place: which statements read which pick, and at what cost.
+  const final = await costAll(costable);
+  return picks.map(({ evaluation, hypothetical }) => {
+    const candidate = evaluation.candidate;
+    const effects = costable
+      .filter((s) => usesHypothetical(final.get(s.queryid)!, hypothetical))
+      .map((s) => ({ queryid: s.queryid, query: s.query, calls: s.calls, costBefore: round(baseline.get(s.queryid)!), costAfter: round(final.get(s.queryid)!.cost) }));
+    const name = indexName(candidate);
+    return {
+      ...candidate,
+      name,
+      ddl: indexDdl(candidate, name, true),
+      benefit: round(effects.reduce((sum, e) => sum + (e.costBefore - e.costAfter) * e.calls, 0)),
+      overhead: round(evaluation.overhead),
+      estimatedBytes: evaluation.bytes,
+      statements: effects,
+      evidence: "what-if" as const,
+    };
+  });
+}
+
+/** Write maintenance (rows written x a per-row charge) plus a size charge, in planner cost units. */
+function overheadOf(table: TableInfo | undefined, bytes: number, options: AdvisorOptions): number {
+  return (table?.writes ?? 0) * options.writeCostPerRow + (bytes / PAGE_BYTES) * options.sizeCostPerPage;
 }
 
 async function evaluate(
@@ -108,8 +208,7 @@ async function evaluate(
   candidate: IndexCandidate,
   statements: readonly WorkloadStatement[],
   current: ReadonlyMap<string, number>,
-  catalog: Catalog,
-  options: AdvisorOptions,
+  { catalog, options, costQueries }: SelectionInput,
 ): Promise<Evaluation> {
   const table = catalog.tables.get(tableKey(candidate.schema, candidate.table));
   let hypothetical: Hypothetical;
@@ -124,7 +223,7 @@ async function evaluate(
     for (const statement of statements) {
       const before = current.get(statement.queryid);
       if (before === undefined) continue;
-      const plan = await planner.cost(statement.query);
+      const plan = await planner.cost(costQueries?.get(statement.queryid) ?? statement.query);
       if (!usesHypothetical(plan, hypothetical) || plan.cost > before * (1 - options.minImprovement)) continue;
       benefit += (before - plan.cost) * statement.calls;
       effects.push({ queryid: statement.queryid, query: statement.query, calls: statement.calls, costBefore: before, costAfter: plan.cost });
@@ -132,7 +231,7 @@ async function evaluate(
   } finally {
     await planner.dropHypothetical(hypothetical);
   }
-  const overhead = (table?.writes ?? 0) * options.writeCostPerRow + (hypothetical.bytes / PAGE_BYTES) * options.sizeCostPerPage;
+  const overhead = overheadOf(table, hypothetical.bytes, options);
   return { candidate, net: effects.length > 0 ? benefit - overhead : 0, benefit, overhead, bytes: hypothetical.bytes, effects };
 }
 

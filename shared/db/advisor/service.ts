@@ -9,6 +9,7 @@
 import { analyse, resolveOptions, withAdvisorLock } from "./run.ts";
 import { summarise, type RunStore, type RunSummary, type RunTrigger } from "./store.ts";
 import { messageOf } from "./workload.ts";
+import type { BuildBaseline } from "./verify.ts";
 import { AdvisorError, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
 
 /** The ClickHouse side's contribution to a run's report (shared/analytics/advisor). */
@@ -38,6 +39,15 @@ export interface AdvisorRunOutcome {
   report?: AdvisorReport & { clickhouse?: ExtraAnalysis };
 }
 
+/** A stored report's baselines, read defensively (JSON written by an earlier version, maybe). */
+function baselinesOf(report: unknown): BuildBaseline[] {
+  if (typeof report !== "object" || report === null || !("baselines" in report) || !Array.isArray(report.baselines)) return [];
+  return report.baselines.filter(
+    (b): b is BuildBaseline =>
+      typeof b === "object" && b !== null && typeof b.name === "string" && typeof b.schema === "string" && Array.isArray(b.statements) && typeof b.totals === "object",
+  );
+}
+
 export async function executeAdvisorRun(deps: AdvisorRunDeps): Promise<AdvisorRunOutcome> {
   const options = resolveOptions(deps.options);
   const runId = await deps.store.start(deps.triggerKey, deps.trigger, options.apply);
@@ -46,8 +56,10 @@ export async function executeAdvisorRun(deps: AdvisorRunDeps): Promise<AdvisorRu
     return { runId: existing?.id, status: "skipped", reason: `a run for trigger key ${deps.triggerKey} exists already` };
   }
   try {
+    // The builds of the latest finished run are judged now that traffic has run on them.
+    const earlier = baselinesOf((await deps.store.latest())?.report);
     const report: AdvisorReport & { clickhouse?: ExtraAnalysis } = await withAdvisorLock(deps.session, () =>
-      analyse(deps.session, options),
+      analyse(deps.session, options, earlier),
     );
     if (deps.clickhouse) {
       try {

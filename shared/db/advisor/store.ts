@@ -15,6 +15,8 @@ export interface RunSummary {
   clickhouseFindings: number;
   durationMs: number;
   evaluations: number;
+  /** Earlier builds judged by this run: kept (paid off), dropped or reported (did not), pending (no traffic yet). */
+  verified: Record<string, number>;
 }
 
 export interface StoredRun {
@@ -119,5 +121,6 @@ export function summarise(report: AdvisorReport, clickhouseFindings: number): Ru
     clickhouseFindings,
     durationMs: report.durationMs,
     evaluations: report.evaluations,
+    verified: Object.fromEntries(["kept", "dropped", "reported", "pending"].map((a) => [a, report.verification.filter((v) => v.action === a).length])),
   };
 }

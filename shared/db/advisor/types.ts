@@ -3,6 +3,8 @@
  * produces and its typed errors. Types only (plus one error class), so importing it is free.
  */
 
+import type { BuildBaseline, Verification } from "./verify.ts";
+
 /**
  * One database session: a `pg` Client, a Neon Pool client, a test fake. Hypothetical
  * indexes, prepared statements, session settings and the run lock are session state, so
@@ -19,8 +21,10 @@ export interface AdvisorOptions {
   minCalls: number;
   /** ... and taken at least this much time in total (ms). */
   minTotalMs: number;
-  /** At most this many new indexes recommended (and built) per run. */
+  /** A safety cap on new indexes per run; what decides is `minBenefitShare` against each index's overhead. */
   maxIndexes: number;
+  /** An index must save at least this share of the workload's planner cost (x calls), net of its overhead. */
+  minBenefitShare: number;
   /** A candidate must cut a statement's planner cost by at least this fraction to count for it. */
   minImprovement: number;
   /** Planner cost units charged per row written to the table, per extra index (maintenance). */
@@ -44,7 +48,8 @@ export const DEFAULT_ADVISOR_OPTIONS: Readonly<AdvisorOptions> = Object.freeze({
   topStatements: 50,
   minCalls: 5,
   minTotalMs: 1,
-  maxIndexes: 5,
+  maxIndexes: 25,
+  minBenefitShare: 0.01,
   minImprovement: 0.2,
   writeCostPerRow: 0.05,
   sizeCostPerPage: 0.01,
@@ -76,14 +81,38 @@ export interface WorkloadStatement {
   rows: number;
   /** Statements folded into this one by normalisation (same text after collapsing IN lists etc.). */
   variants: number;
+  /**
+   * Placeholders planned with representative values (the what-if costs that text, which is
+   * not kept in the report): where each value came from.
+   */
+  representative?: string[];
 }
 
-/** A B-tree index the advisor could create. Column names are unquoted identifiers. */
+/** What the advisor made of one statement: candidates, or why there are none; and what the selection did with it. */
+export interface StatementCoverage {
+  queryid: string;
+  candidates: number;
+  /** Why no candidate came from it (null when some did). */
+  reason: string | null;
+  /** After selection: the recommendations that serve it, or why none does. */
+  outcome?: string;
+}
+
+/**
+ * A B-tree index the advisor could create. A key is an unquoted column name, or an
+ * expression in parentheses as Postgres deparses it (`(lower(name))`, `(attrs ->> 'color'::text)`).
+ */
 export interface IndexCandidate {
   schema: string;
   table: string;
   columns: string[];
   include: string[];
+  /** Keys indexed with text_pattern_ops: prefix LIKE under a collation other than C needs it. */
+  patternOps?: string[];
+  /** Keys stored descending: an ORDER BY that mixes directions (`a, b DESC`) needs them (a uniform one scans backwards). */
+  descending?: string[];
+  /** A partial index's predicate (a constant condition of the statements it serves, e.g. `NOT archived`). */
+  where?: string;
   /** Which clause shapes produced it, e.g. ["eq:user_id", "range:occurred_at"]. */
   reasons: string[];
 }
@@ -110,7 +139,7 @@ export interface Recommendation extends IndexCandidate {
   evidence: "what-if" | "rule-based";
 }
 
-export type FindingKind = "unused_index" | "duplicate_index" | "invalid_index" | "heavy_seq_scan" | "slow_statement";
+export type FindingKind = "unused_index" | "duplicate_index" | "invalid_index" | "heavy_seq_scan" | "slow_statement" | "missing_statistics";
 
 export interface Finding {
   kind: FindingKind;
@@ -139,9 +168,15 @@ export interface AdvisorReport {
   durationMs: number;
   capabilities: Capabilities;
   workload: WorkloadStatement[];
+  /** Per statement: candidates or the reason there are none, and the outcome. */
+  coverage: StatementCoverage[];
   recommendations: Recommendation[];
   findings: Finding[];
   applied: BuildResult[];
+  /** Earlier builds judged by this run (measured before/after, write cost, what was done). */
+  verification: Verification[];
+  /** This run's builds (and earlier ones still pending), for a later run to judge. */
+  baselines: BuildBaseline[];
   /** Planner evaluations (EXPLAINs) the run made. */
   evaluations: number;
 }

@@ -53,12 +53,14 @@ export function messageOf(error: unknown): string {
 /** Statements the advisor must not tune: its own probes, catalogs, utility commands. */
 const IGNORED = [
   /\bpg_stat_statements\b/i,
-  /\bhypopg\b/i,
+  // hypopg_create_index(...) and friends: the advisor's own probes (\bhypopg\b alone misses them).
+  /\bhypopg(_\w+)?\b/i,
   /\bpg_catalog\./i,
   /\binformation_schema\./i,
   /\bpg_(class|index|namespace|attribute|am|constraint|extension|stat_\w+|locks|settings|database)\b/i,
   /^\s*(BEGIN|COMMIT|ROLLBACK|SET|SHOW|RESET|PREPARE|EXECUTE|DEALLOCATE|EXPLAIN|ANALYZE|VACUUM|CREATE|DROP|ALTER|COPY|GRANT|REVOKE|COMMENT|TRUNCATE|LISTEN|NOTIFY|DISCARD|DO|SAVEPOINT|RELEASE|LOCK)\b/i,
   /\bschema_migrations\b/i,
+  /netra-advisor sample/,
 ];
 
 /**
@@ -81,6 +83,9 @@ export async function readWorkload(db: SqlExecutor, options: AdvisorOptions): Pr
             rows::float8 AS rows
      FROM pg_stat_statements
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       -- Top-level only: with pg_stat_statements.track = all, EXPLAINs (the advisor's own) and
+       -- function bodies add nested entries under the same queryid with no execution time.
+       AND toplevel
        AND calls >= $1 AND total_exec_time >= $2
      ORDER BY total_exec_time DESC
      LIMIT $3`,
