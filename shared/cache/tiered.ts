@@ -20,6 +20,7 @@ import type {
   CacheStatsSnapshot,
   ReadContext,
   ReadPolicy,
+  TagVersions,
   TieredCache,
   TieredCacheDeps,
   TieredCacheOptions,
@@ -33,8 +34,12 @@ interface Entry extends L1Entry {
 
 interface Flight {
   gen: number;
+  /** The tag versions this isolate knew when the load started: a token read joins only a load at least as new. */
+  versions: readonly number[];
   promise: Promise<CachedRead<unknown>>;
 }
+
+const NO_VERSIONS: TagVersions = new Map();
 
 // Re-exported: ./index.ts (and anything written against the old layout) imports it from here.
 export { DEFAULT_OPTIONS };
@@ -49,7 +54,7 @@ export class Tiered implements TieredCache {
   readonly #tags: TagTable;
   readonly #inflight = new Map<string, Flight>();
   #replaying = false;
-  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
+  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0, tokenWaits: 0, tokenBypasses: 0, unverified: 0 };
 
   constructor(deps: TieredCacheDeps) {
     this.#options = { ...DEFAULT_OPTIONS, ...deps.options };
@@ -65,6 +70,7 @@ export class Tiered implements TieredCache {
         : new L2Tier(deps.store, {
             keyPrefix: o.keyPrefix,
             timeoutMs: o.redisTimeoutMs,
+            tagTtlSeconds: o.tagTtlSeconds,
             breaker: this.#breaker,
             logger: deps.logger,
             onSuccess: () => {
@@ -87,11 +93,11 @@ export class Tiered implements TieredCache {
     policy: ReadPolicy,
     ctx?: ReadContext,
   ): Promise<CachedRead<T>> {
-    if (!(policy.ttlSeconds > 0)) {
-      this.#counts.bypass++;
-      const start = this.#now();
-      const value = await load();
-      return { value, tier: "bypass", loadMs: this.#now() - start };
+    if (!(policy.ttlSeconds > 0)) return this.#bypass(load);
+    const floor = ctx?.consistency;
+    if (floor !== undefined && !(await this.#catchUp(tags, floor))) {
+      this.#counts.tokenBypasses++;
+      return this.#bypass(load);
     }
     const entry = this.#l1.get(key) as Entry | undefined;
     if (entry !== undefined) {
@@ -100,6 +106,27 @@ export class Tiered implements TieredCache {
     }
     this.#l1.miss();
     return this.#fillOnce(key, tags, load, policy, ctx) as Promise<CachedRead<T>>;
+  }
+
+  async #bypass<T>(load: () => Promise<T>): Promise<CachedRead<T>> {
+    this.#counts.bypass++;
+    const start = this.#now();
+    const value = await load();
+    return { value, tier: "bypass", loadMs: this.#now() - start };
+  }
+
+  /**
+   * Read-your-writes: brings this isolate's versions of the read's tags up to the client's
+   * token, with one re-read from Redis when it is behind. False when it still is (Redis
+   * unreachable, or a token naming versions Redis never gave): the read then goes to the source.
+   */
+  async #catchUp(tags: readonly string[], floor: TagVersions): Promise<boolean> {
+    const behind = this.#tags.behind(tags, floor);
+    if (behind === undefined) return true;
+    this.#counts.tokenWaits++;
+    if (this.#l2 === undefined || !this.#l2.available()) return false;
+    await this.#checkTags(behind);
+    return this.#tags.behind(behind, floor) === undefined;
   }
 
   /** The L1 answer, or undefined when the entry may no longer be served (a write superseded it). */
@@ -114,7 +141,13 @@ export class Tiered implements TieredCache {
     const now = this.#l1.lastNow;
     if (this.#l2 !== undefined) {
       const due = this.#tags.due(entry.tags, now);
-      if (due !== undefined && this.#l2.available()) await this.#checkTags(due);
+      // Unverifiable (Redis unreachable): served only while younger than the bound, so a write
+      // another isolate made meanwhile is never hidden for longer than with Redis up.
+      if (due !== undefined && !(this.#l2.available() && (await this.#checkTags(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
+        this.#counts.unverified++;
+        this.#l1.delete(key);
+        return undefined;
+      }
     }
     if (!this.#tags.isCurrent(entry.tags, entry.versions, entry.gen)) {
       this.#l1.delete(key);
@@ -135,7 +168,7 @@ export class Tiered implements TieredCache {
     return entry.stale;
   }
 
-  #checkTags(tags: string[]): Promise<void> {
+  #checkTags(tags: string[]): Promise<boolean> {
     this.#counts.tagChecks++;
     const l2 = this.#l2!;
     return this.#tags.check(tags, (due) => l2.versions(due), this.#now);
@@ -159,7 +192,7 @@ export class Tiered implements TieredCache {
     ctx: ReadContext | undefined,
   ): Promise<CachedRead<unknown>> {
     const flight = this.#inflight.get(key);
-    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) {
+    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen) && atLeast(tags, flight.versions, ctx?.consistency)) {
       this.#counts.coalesced++;
       return joinBounded(flight.promise, this.#options.joinWaitMs, () => {
         this.#counts.joinTimeouts++;
@@ -167,8 +200,9 @@ export class Tiered implements TieredCache {
       });
     }
     const gen = this.#tags.gen;
+    const versions = this.#tags.versionsOf(tags);
     const promise = this.#fill(key, tags, load, policy, ctx, gen);
-    const mine: Flight = { gen, promise };
+    const mine: Flight = { gen, versions, promise };
     this.#inflight.set(key, mine);
     const clear = () => {
       if (this.#inflight.get(key) === mine) this.#inflight.delete(key);
@@ -270,16 +304,18 @@ export class Tiered implements TieredCache {
     this.#l1.set(key, full);
   }
 
-  async invalidate(tags: readonly string[]): Promise<void> {
-    if (tags.length === 0) return;
+  async invalidate(tags: readonly string[]): Promise<TagVersions> {
+    if (tags.length === 0) return NO_VERSIONS;
     this.#counts.invalidations++;
     // Effective here at once. With Redis unreachable (breaker open) the bump stays local: other
     // isolates keep serving what they hold until its TTL, or until Redis is back and the bump is
     // replayed (#replay), whichever comes first.
     this.#tags.bump(tags, this.#l2 !== undefined);
-    if (this.#l2 === undefined) return;
-    const versions = await this.#l2.incr(tags);
+    if (this.#l2 === undefined) return NO_VERSIONS;
+    const versions = await this.#l2.bump(tags);
     this.#tags.settle(tags, versions, this.#now());
+    if (versions === undefined) return NO_VERSIONS;
+    return new Map(tags.map((tag, i) => [tag, versions[i] ?? 0]));
   }
 
   async #replay(): Promise<void> {
@@ -289,7 +325,7 @@ export class Tiered implements TieredCache {
     try {
       const failed = this.#tags.failed();
       if (failed.size === 0) return;
-      const versions = await l2.incr([...failed.keys()]);
+      const versions = await l2.bump([...failed.keys()]);
       if (versions !== undefined) this.#tags.replayed(failed, versions, this.#now());
     } finally {
       this.#replaying = false;
@@ -302,8 +338,18 @@ export class Tiered implements TieredCache {
       l2: this.#l2,
       counts: this.#counts,
       lock: this.#l2Reader.lock,
-      tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount() },
+      tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount(), resetsDetected: this.#tags.resetsDetected },
       breaker: this.#breaker.snapshot(),
     });
   }
+}
+
+/** Whether versions stamped for `tags` meet the client's token (always, without one). */
+function atLeast(tags: readonly string[], versions: readonly number[], floor: TagVersions | undefined): boolean {
+  if (floor === undefined) return true;
+  for (let i = 0; i < tags.length; i++) {
+    const needed = floor.get(tags[i]!);
+    if (needed !== undefined && versions[i]! < needed) return false;
+  }
+  return true;
 }

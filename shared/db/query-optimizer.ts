@@ -86,6 +86,12 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     return pending.then(() => durationMs);
   }
 
+  /** Bumps the written tags and hands the versions Redis gave them to the request (its consistency token). */
+  async function invalidateFor(tags: readonly string[], ctx: ReadContext | undefined): Promise<void> {
+    const versions = await cache.invalidate(tags);
+    if (versions.size > 0) ctx?.wrote?.(versions);
+  }
+
   /** Runs the statement against the database, timing it; errors become typed QueryErrors. */
   async function execute<Row>(
     entry: CatalogEntry,
@@ -167,7 +173,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
   ): Promise<QueryResult<Row>> {
     const entry = catalog.get(sql);
     const tags = writeTags(entry, opts);
-    const invalidate = tags.length === 0 ? undefined : () => cache.invalidate(tags);
+    const invalidate = tags.length === 0 ? undefined : () => invalidateFor(tags, ctx);
     return execute<Row>(entry, sql, params, false, ctx, invalidate, invalidate);
   }
 
@@ -195,10 +201,10 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
         return fn(tx);
       }, ctx);
     } catch (error) {
-      if (written.size > 0 && outcomeUnknown(error)) await cache.invalidate([...written]);
+      if (written.size > 0 && outcomeUnknown(error)) await invalidateFor([...written], ctx);
       throw error;
     }
-    if (written.size > 0) await cache.invalidate([...written]);
+    if (written.size > 0) await invalidateFor([...written], ctx);
     return result;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTieredCache } from "../../shared/cache/index.ts";
-import type { CachedRead, ReadPolicy, TieredCache } from "../../shared/cache/types.ts";
+import type { CachedRead, ReadPolicy, TagVersions, TieredCache } from "../../shared/cache/types.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
 import type { QueryPolicy } from "../../shared/db/query-policy.ts";
 import {
@@ -81,9 +81,10 @@ class RecordingCache implements TieredCache {
     this.reads.push({ key, tags, policy });
     return { value: await load(), tier: "miss", loadMs: 2 };
   }
-  async invalidate(tags: readonly string[]): Promise<void> {
+  async invalidate(tags: readonly string[]): Promise<TagVersions> {
     this.log.push(`invalidate ${[...tags].sort().join(",")}`);
     this.invalidations.push([...tags]);
+    return new Map(tags.map((tag) => [tag, this.invalidations.length]));
   }
   stats(): never {
     throw new Error("not used");
