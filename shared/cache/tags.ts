@@ -18,7 +18,10 @@
 import type { L2Lookup } from "./l2.ts";
 import type { TagVersions } from "./types.ts";
 
-interface TagState {
+export interface TagState {
+  readonly tag: string;
+  /** Set when the table forgot this state (it grew past its bound): whoever holds it must look again. */
+  dropped: boolean;
   version: number;
   checkedAt: number;
   localGen: number;
@@ -37,8 +40,14 @@ export class TagTable {
   /** Tags Redis had forgotten while this isolate knew a version for them. */
   resetsDetected = 0;
   readonly #states = new Map<string, TagState>();
+  /** New states start at this generation: a value stamped before their tag was forgotten is not current. */
+  #floorGen = 0;
 
-  constructor(private readonly checkIntervalMs: number) {}
+  /** maxTags: row tags make the set of tags open-ended; past this many the oldest idle half is forgotten. */
+  constructor(
+    private readonly checkIntervalMs: number,
+    private readonly maxTags = 50_000,
+  ) {}
 
   get size(): number {
     return this.#states.size;
@@ -47,10 +56,52 @@ export class TagTable {
   #state(tag: string): TagState {
     let state = this.#states.get(tag);
     if (state === undefined) {
-      state = { version: 0, checkedAt: Number.NEGATIVE_INFINITY, localGen: 0, inflightBumps: 0, failedBumps: 0, check: undefined };
+      if (this.#states.size >= this.maxTags) this.#forgetIdle();
+      state = { tag, dropped: false, version: 0, checkedAt: Number.NEGATIVE_INFINITY, localGen: this.#floorGen, inflightBumps: 0, failedBumps: 0, check: undefined };
       this.#states.set(tag, state);
     }
     return state;
+  }
+
+  /**
+   * Forgets the older half of the states that carry nothing pending. Safe: a forgotten tag comes
+   * back with version 0 (re-read from Redis at once) and localGen above every value stamped so far,
+   * so values that depend on it are reloaded, never served on a forgotten version.
+   */
+  #forgetIdle(): void {
+    this.#floorGen = ++this.gen;
+    let budget = this.#states.size / 2;
+    for (const [tag, state] of this.#states) {
+      if (budget <= 0) break;
+      if (state.inflightBumps > 0 || state.failedBumps > 0 || state.check !== undefined) continue;
+      state.dropped = true;
+      this.#states.delete(tag);
+      budget--;
+    }
+  }
+
+  /** The states of these tags, for an L1 entry to hold so its hits need no map lookups. */
+  statesOf(tags: readonly string[]): TagState[] {
+    return tags.map((tag) => this.#state(tag));
+  }
+
+  /** Hot path (an L1 hit): whether an entry with these states and stamp may be served. No allocation. */
+  entryCurrent(states: readonly TagState[], versions: readonly number[], gen: number): boolean {
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i]!;
+      if (state.dropped || versions[i]! < state.version || gen < state.localGen) return false;
+    }
+    return true;
+  }
+
+  /** Hot path: the tags of these states due for a re-read; undefined (no allocation) when none are. */
+  entryDue(states: readonly TagState[], now: number): string[] | undefined {
+    let due: string[] | undefined;
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i]!;
+      if (now - state.checkedAt >= this.checkIntervalMs) (due ??= []).push(state.tag);
+    }
+    return due;
   }
 
   /** The versions to stamp on a value about to be loaded. */
@@ -73,11 +124,11 @@ export class TagTable {
     }
   }
 
-  /** Whether a value stamped (versions, gen) for these tags may still be served. Hot path: no allocation. */
+  /** Whether a value stamped (versions, gen) for these tags may still be served. */
   isCurrent(tags: readonly string[], versions: readonly number[], gen: number): boolean {
     for (let i = 0; i < tags.length; i++) {
       const state = this.#states.get(tags[i]!);
-      if (state !== undefined && (versions[i]! < state.version || gen < state.localGen)) return false;
+      if (state === undefined ? gen < this.#floorGen : versions[i]! < state.version || gen < state.localGen) return false;
     }
     return true;
   }
@@ -86,19 +137,9 @@ export class TagTable {
   unchangedSince(tags: readonly string[], gen: number): boolean {
     for (const tag of tags) {
       const state = this.#states.get(tag);
-      if (state !== undefined && gen < state.localGen) return false;
+      if (gen < (state === undefined ? this.#floorGen : state.localGen)) return false;
     }
     return true;
-  }
-
-  /** Tags whose Redis versions are due for a re-read; undefined (no allocation) when none are. */
-  due(tags: readonly string[], now: number): string[] | undefined {
-    let due: string[] | undefined;
-    for (const tag of tags) {
-      const state = this.#states.get(tag);
-      if (state === undefined || now - state.checkedAt >= this.checkIntervalMs) (due ??= []).push(tag);
-    }
-    return due;
   }
 
   /** Tags whose version here is below what `floor` (a client's consistency token) requires; undefined when none. */

@@ -14,7 +14,7 @@ import { L1Tier, type L1Entry } from "./l1.ts";
 import { L2Tier } from "./l2.ts";
 import { L2Reader } from "./l2-read.ts";
 import { snapshot, type CacheCounts } from "./stats.ts";
-import { TagTable } from "./tags.ts";
+import { TagTable, type TagState } from "./tags.ts";
 import type {
   CachedRead,
   CacheStatsSnapshot,
@@ -28,6 +28,8 @@ import type {
 
 /** L1 entries also keep the objects handed out on hits, so a hit allocates nothing. */
 interface Entry extends L1Entry {
+  /** The tag states, held so a hit needs no lookup by tag (see TagTable.entryCurrent). */
+  states: readonly TagState[];
   fresh: CachedRead<unknown>;
   stale: CachedRead<unknown>;
 }
@@ -63,7 +65,8 @@ export class Tiered implements TieredCache {
     const o = this.#options;
     this.#l1 = new L1Tier({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: this.#now });
     this.#breaker = new CircuitBreaker(o.breakerFailureThreshold, o.breakerCooldownMs, this.#now);
-    this.#tags = new TagTable(o.tagCheckIntervalMs);
+    // Row tags make the set of tags open-ended: bounded at a multiple of what L1 can hold.
+    this.#tags = new TagTable(o.tagCheckIntervalMs, Math.max(10_000, o.maxEntries * 16));
     this.#l2 =
       deps.store === undefined
         ? undefined
@@ -140,7 +143,7 @@ export class Tiered implements TieredCache {
     // The clock reading lru-cache just took to check this entry's TTL (see L1Tier.lastNow).
     const now = this.#l1.lastNow;
     if (this.#l2 !== undefined) {
-      const due = this.#tags.due(entry.tags, now);
+      const due = this.#tags.entryDue(entry.states, now);
       // Unverifiable (Redis unreachable): served only while younger than the bound, so a write
       // another isolate made meanwhile is never hidden for longer than with Redis up.
       if (due !== undefined && !(this.#l2.available() && (await this.#checkTags(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
@@ -149,7 +152,7 @@ export class Tiered implements TieredCache {
         return undefined;
       }
     }
-    if (!this.#tags.isCurrent(entry.tags, entry.versions, entry.gen)) {
+    if (!this.#tags.entryCurrent(entry.states, entry.versions, entry.gen)) {
       this.#l1.delete(key);
       return undefined;
     }
@@ -298,6 +301,7 @@ export class Tiered implements TieredCache {
   #storeL1(key: string, entry: L1Entry): void {
     const full: Entry = {
       ...entry,
+      states: this.#tags.statesOf(entry.tags),
       fresh: Object.freeze({ value: entry.value, tier: "l1", loadMs: 0 }),
       stale: Object.freeze({ value: entry.value, tier: "stale", loadMs: 0 }),
     };

@@ -168,3 +168,19 @@ describe("read-your-writes with a consistency token", () => {
     expect((await after).value).toBe("v2");
   });
 });
+
+describe("tag table bound", () => {
+  it("forgets idle tags past its bound, and values stamped on a forgotten tag are not current", async () => {
+    const { TagTable } = await import("../../shared/cache/tags.ts");
+    const table = new TagTable(1000, 4);
+    table.observe(["a"], [7], 0);
+    const held = table.statesOf(["a"]);
+    const stamped = { versions: table.versionsOf(["a"]), gen: table.gen };
+    expect(table.entryCurrent(held, stamped.versions, stamped.gen)).toBe(true);
+    table.statesOf(["b", "c", "d", "e"]);
+    expect(table.size).toBeLessThanOrEqual(4);
+    // "a" was forgotten: the held state says so, and a fresh state for "a" rejects the old stamp too.
+    expect(table.entryCurrent(held, stamped.versions, stamped.gen)).toBe(false);
+    expect(table.isCurrent(["a"], stamped.versions, stamped.gen)).toBe(false);
+  });
+});
