@@ -14,6 +14,7 @@ import { L1Tier, type L1Entry } from "./l1.ts";
 import { L2Tier } from "./l2.ts";
 import { L2Reader } from "./l2-read.ts";
 import { snapshot, type CacheCounts } from "./stats.ts";
+import { TagSync } from "./tag-sync.ts";
 import { TagTable, type TagState } from "./tags.ts";
 import type {
   CachedRead,
@@ -41,7 +42,6 @@ interface Flight {
   promise: Promise<CachedRead<unknown>>;
 }
 
-const NO_VERSIONS: TagVersions = new Map();
 
 // Re-exported: ./index.ts (and anything written against the old layout) imports it from here.
 export { DEFAULT_OPTIONS };
@@ -55,7 +55,7 @@ export class Tiered implements TieredCache {
   readonly #breaker: CircuitBreaker;
   readonly #tags: TagTable;
   readonly #inflight = new Map<string, Flight>();
-  #replaying = false;
+  readonly #sync: TagSync;
   #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0, tokenWaits: 0, tokenBypasses: 0, unverified: 0 };
 
   constructor(deps: TieredCacheDeps) {
@@ -67,6 +67,7 @@ export class Tiered implements TieredCache {
     this.#breaker = new CircuitBreaker(o.breakerFailureThreshold, o.breakerCooldownMs, this.#now);
     // Row tags make the set of tags open-ended: bounded at a multiple of what L1 can hold.
     this.#tags = new TagTable(o.tagCheckIntervalMs, Math.max(10_000, o.maxEntries * 16));
+    this.#sync = new TagSync(this.#tags, () => this.#l2, this.#counts, this.#now);
     this.#l2 =
       deps.store === undefined
         ? undefined
@@ -76,9 +77,7 @@ export class Tiered implements TieredCache {
             tagTtlSeconds: o.tagTtlSeconds,
             breaker: this.#breaker,
             logger: deps.logger,
-            onSuccess: () => {
-              if (this.#tags.failedTotal > 0 && !this.#replaying) void this.#replay();
-            },
+            onSuccess: () => this.#sync.replayIfNeeded(),
           });
     this.#l2Reader = new L2Reader({
       tags: this.#tags,
@@ -98,7 +97,7 @@ export class Tiered implements TieredCache {
   ): Promise<CachedRead<T>> {
     if (!(policy.ttlSeconds > 0)) return this.#bypass(load);
     const floor = ctx?.consistency;
-    if (floor !== undefined && !(await this.#catchUp(tags, floor))) {
+    if (floor !== undefined && !(await this.#sync.catchUp(tags, floor))) {
       this.#counts.tokenBypasses++;
       return this.#bypass(load);
     }
@@ -118,20 +117,6 @@ export class Tiered implements TieredCache {
     return { value, tier: "bypass", loadMs: this.#now() - start };
   }
 
-  /**
-   * Read-your-writes: brings this isolate's versions of the read's tags up to the client's
-   * token, with one re-read from Redis when it is behind. False when it still is (Redis
-   * unreachable, or a token naming versions Redis never gave): the read then goes to the source.
-   */
-  async #catchUp(tags: readonly string[], floor: TagVersions): Promise<boolean> {
-    const behind = this.#tags.behind(tags, floor);
-    if (behind === undefined) return true;
-    this.#counts.tokenWaits++;
-    if (this.#l2 === undefined || !this.#l2.available()) return false;
-    await this.#checkTags(behind);
-    return this.#tags.behind(behind, floor) === undefined;
-  }
-
   /** The L1 answer, or undefined when the entry may no longer be served (a write superseded it). */
   async #serveL1(
     key: string,
@@ -146,7 +131,7 @@ export class Tiered implements TieredCache {
       const due = this.#tags.entryDue(entry.states, now);
       // Unverifiable (Redis unreachable): served only while younger than the bound, so a write
       // another isolate made meanwhile is never hidden for longer than with Redis up.
-      if (due !== undefined && !(this.#l2.available() && (await this.#checkTags(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
+      if (due !== undefined && !(this.#l2.available() && (await this.#sync.check(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
         this.#counts.unverified++;
         this.#l1.delete(key);
         return undefined;
@@ -169,12 +154,6 @@ export class Tiered implements TieredCache {
     this.#l1.hit(true);
     this.#refresh(key, entry.tags, load, policy, ctx);
     return entry.stale;
-  }
-
-  #checkTags(tags: string[]): Promise<boolean> {
-    this.#counts.tagChecks++;
-    const l2 = this.#l2!;
-    return this.#tags.check(tags, (due) => l2.versions(due), this.#now);
   }
 
   /** SWR: one background refresh per key; concurrent misses join it. */
@@ -308,32 +287,8 @@ export class Tiered implements TieredCache {
     this.#l1.set(key, full);
   }
 
-  async invalidate(tags: readonly string[]): Promise<TagVersions> {
-    if (tags.length === 0) return NO_VERSIONS;
-    this.#counts.invalidations++;
-    // Effective here at once. With Redis unreachable (breaker open) the bump stays local: other
-    // isolates keep serving what they hold until its TTL, or until Redis is back and the bump is
-    // replayed (#replay), whichever comes first.
-    this.#tags.bump(tags, this.#l2 !== undefined);
-    if (this.#l2 === undefined) return NO_VERSIONS;
-    const versions = await this.#l2.bump(tags);
-    this.#tags.settle(tags, versions, this.#now());
-    if (versions === undefined) return NO_VERSIONS;
-    return new Map(tags.map((tag, i) => [tag, versions[i] ?? 0]));
-  }
-
-  async #replay(): Promise<void> {
-    const l2 = this.#l2;
-    if (l2 === undefined) return;
-    this.#replaying = true;
-    try {
-      const failed = this.#tags.failed();
-      if (failed.size === 0) return;
-      const versions = await l2.bump([...failed.keys()]);
-      if (versions !== undefined) this.#tags.replayed(failed, versions, this.#now());
-    } finally {
-      this.#replaying = false;
-    }
+  invalidate(tags: readonly string[]): Promise<TagVersions> {
+    return this.#sync.invalidate(tags);
   }
 
   stats(): CacheStatsSnapshot {
