@@ -11,6 +11,13 @@ import type { TagVersions } from "./types.ts";
 
 const NO_VERSIONS: TagVersions = new Map();
 
+/**
+ * The token version of a tag whose bump Redis did not confirm: no isolate can confirm it, so a
+ * read carrying it goes to the source (which has the write) instead of a cache entry that may
+ * predate it. A made-up "next" version would not do: another isolate's write may reach it first.
+ */
+export const UNCONFIRMED_VERSION = Number.MAX_SAFE_INTEGER;
+
 export class TagSync {
   #replaying = false;
 
@@ -44,7 +51,10 @@ export class TagSync {
     return this.tags.behind(behind, floor) === undefined;
   }
 
-  /** A write: effective here at once, then bumped in Redis; the versions Redis gave (empty when it did not answer). */
+  /**
+   * A write: effective here at once, then bumped in Redis. Returns the versions for the client's
+   * token: those Redis gave, or UNCONFIRMED_VERSION for each tag when it did not answer.
+   */
   async invalidate(tags: readonly string[]): Promise<TagVersions> {
     if (tags.length === 0) return NO_VERSIONS;
     this.counts.invalidations++;
@@ -56,8 +66,7 @@ export class TagSync {
     if (l2 === undefined) return NO_VERSIONS;
     const versions = await l2.bump(tags);
     this.tags.settle(tags, versions, this.now());
-    if (versions === undefined) return NO_VERSIONS;
-    return new Map(tags.map((tag, i) => [tag, versions[i] ?? 0]));
+    return new Map(tags.map((tag, i) => [tag, versions === undefined ? UNCONFIRMED_VERSION : (versions[i] ?? 0)]));
   }
 
   /** Called after every successful Redis call: replays bumps that failed, once at a time. */

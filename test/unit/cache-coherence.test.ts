@@ -184,3 +184,18 @@ describe("tag table bound", () => {
     expect(table.isCurrent(["a"], stamped.versions, stamped.gen)).toBe(false);
   });
 });
+
+describe("a write whose Redis bump fails", () => {
+  it("still hands out a token, and a read carrying it on another isolate goes to the source", async () => {
+    const { store, a, b } = setup({ breakerFailureThreshold: 100 });
+    const { db, load } = row("v1");
+    await a.read("k", TAGS, load, POLICY);
+    await b.read("k", TAGS, load, POLICY);
+    db.value = "v2";
+    store.mode = "fail";
+    const token = await a.invalidate(TAGS);
+    expect(token.size).toBe(1);
+    store.mode = "ok";
+    expect(await b.read("k", TAGS, load, POLICY, { consistency: token })).toMatchObject({ tier: "bypass", value: "v2" });
+  });
+});
