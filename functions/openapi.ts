@@ -13,6 +13,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "./env.ts";
 import { SESSION_COOKIE } from "./dashboard/session.ts";
+import { documentConsistencyToken } from "./openapi-consistency.ts";
 import { publicRoute } from "./routes/v1/define.ts";
 
 export const OPENAPI_INFO = {
@@ -66,7 +67,10 @@ export function serveOpenApi(app: OpenAPIHono<AppEnv>): void {
   let document: z.infer<typeof OpenApiDocument> | undefined;
   app.openapi(openApiRoute, (c) => {
     // Generated once per isolate: the routes do not change at run time.
-    document ??= app.getOpenAPI31Document(OPENAPI_INFO) as z.infer<typeof OpenApiDocument>;
+    if (document === undefined) {
+      document = app.getOpenAPI31Document(OPENAPI_INFO) as z.infer<typeof OpenApiDocument>;
+      documentConsistencyToken(document);
+    }
     const servers = [{ url: new URL(c.req.url).origin, description: "The deployment serving this document" }];
     return c.json({ ...document, servers }, 200);
   });

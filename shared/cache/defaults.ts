@@ -10,6 +10,7 @@ export const DEFAULT_OPTIONS: TieredCacheOptions = {
   maxValueBytes: 1024 * 1024,
   swrSeconds: 30,
   tagCheckIntervalMs: 1000,
+  tagTtlSeconds: 86_400,
   lockTtlMs: 3000,
   lockWaitMs: 1000,
   lockPollMs: 25,

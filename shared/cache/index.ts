@@ -30,6 +30,7 @@ export function cacheOptionsFromConfig(cache: AppConfig["cache"], keyPrefix = DE
     maxValueBytes: cache.maxValueBytes,
     swrSeconds: cache.swrSeconds,
     tagCheckIntervalMs: cache.tagCheckIntervalMs,
+    tagTtlSeconds: DEFAULT_OPTIONS.tagTtlSeconds,
     lockTtlMs: cache.lockTtlMs,
     lockWaitMs: cache.lockWaitMs,
     lockPollMs: DEFAULT_OPTIONS.lockPollMs,

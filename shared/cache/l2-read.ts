@@ -8,7 +8,7 @@
 import { deepFreeze, utf8Length } from "./codec.ts";
 import { decodeEnvelope, type Envelope } from "./envelope.ts";
 import type { L1Entry } from "./l1.ts";
-import type { L2Tier } from "./l2.ts";
+import type { L2Lookup, L2Tier } from "./l2.ts";
 import type { TagTable } from "./tags.ts";
 import type { CachedRead, CacheStatsSnapshot, TieredCacheOptions } from "./types.ts";
 
@@ -24,7 +24,7 @@ export interface L2ReaderDeps {
 }
 
 export class L2Reader {
-  readonly lock: LockCounts = { acquired: 0, waitedHit: 0, waitedTimeout: 0 };
+  readonly lock: LockCounts = { acquired: 0, recheckHit: 0, waitedHit: 0, waitedTimeout: 0 };
   readonly #deps: L2ReaderDeps;
 
   constructor(deps: L2ReaderDeps) {
@@ -38,24 +38,30 @@ export class L2Reader {
   async lookup(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined | null> {
     const reply = await l2.lookup(key, tags);
     if (reply === undefined) return null;
-    this.#deps.tags.observe(tags, reply.versions, this.#deps.now());
-    if (reply.value !== null) {
-      const served = this.#accept(l2, key, tags, reply.value, gen);
-      if (served !== undefined) {
-        l2.hits++;
-        return served;
-      }
-    }
-    l2.misses++;
-    return undefined;
+    const served = this.#use(l2, key, tags, reply, gen);
+    if (served !== undefined) l2.hits++;
+    else l2.misses++;
+    return served;
   }
 
-  /** Cross-isolate stampede guard: the lock winner loads; losers poll L2 for its value, for a bounded time. */
+  /**
+   * Cross-isolate stampede guard: the lock winner loads; losers poll L2 for its value, for a
+   * bounded time. The lock and a second look at L2 go in one round trip, in that order, so a
+   * winner whose rival stored the value and released the lock just before finds it and does not load.
+   */
   async lockOrWait(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined> {
     const { lockTtlMs, lockWaitMs, lockPollMs } = this.#deps.options;
-    const won = await l2.lock(key, randomToken(), lockTtlMs);
-    if (won !== false) {
-      if (won === true) this.lock.acquired++;
+    const taken = await l2.lockAndLookup(key, randomToken(), lockTtlMs, tags);
+    if (taken === undefined) return undefined;
+    const found = this.#use(l2, key, tags, taken, gen);
+    if (found !== undefined) {
+      this.lock.recheckHit++;
+      l2.hits++;
+      if (taken.locked) void l2.unlock(key);
+      return found;
+    }
+    if (taken.locked) {
+      this.lock.acquired++;
       return undefined;
     }
     const polls = Math.max(1, Math.ceil(lockWaitMs / lockPollMs));
@@ -63,8 +69,7 @@ export class L2Reader {
       await this.#deps.sleep(lockPollMs);
       const reply = await l2.lookup(key, tags);
       if (reply === undefined) break;
-      this.#deps.tags.observe(tags, reply.versions, this.#deps.now());
-      const served = reply.value === null ? undefined : this.#accept(l2, key, tags, reply.value, gen);
+      const served = this.#use(l2, key, tags, reply, gen);
       if (served !== undefined) {
         this.lock.waitedHit++;
         l2.hits++;
@@ -73,6 +78,12 @@ export class L2Reader {
     }
     this.lock.waitedTimeout++;
     return undefined;
+  }
+
+  /** Records the versions the reply carried and accepts its value if it is still current. */
+  #use(l2: L2Tier, key: string, tags: readonly string[], reply: L2Lookup, gen: number): CachedRead<unknown> | undefined {
+    this.#deps.tags.observe(tags, reply.versions, this.#deps.now(), reply.missing);
+    return reply.value === null ? undefined : this.#accept(l2, key, tags, reply.value, gen);
   }
 
   #accept(l2: L2Tier, key: string, tags: readonly string[], text: string, gen: number): CachedRead<unknown> | undefined {

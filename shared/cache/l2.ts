@@ -5,7 +5,16 @@
  * because a cache tier failing must not fail the read.
  */
 import type { CircuitBreaker } from "./breaker.ts";
-import type { CacheLogger, CacheStore } from "./types.ts";
+import type { CacheLogger, CacheStore, StoreLookup } from "./types.ts";
+
+/** A lookup as the cache uses it: every tag has a version (forgotten ones re-seeded). */
+export interface L2Lookup {
+  /** Null also when a tag had been forgotten: a value whose tags Redis lost cannot be vouched for. */
+  value: string | null;
+  versions: number[];
+  /** Tags Redis no longer held (re-seeded above every earlier version); undefined when none. */
+  missing: string[] | undefined;
+}
 
 /** Raised (internally) when a Redis call outlives the cache's bound. */
 export class CacheTimeoutError extends Error {
@@ -19,6 +28,7 @@ export class CacheTimeoutError extends Error {
 export interface L2Options {
   keyPrefix: string;
   timeoutMs: number;
+  tagTtlSeconds: number;
   breaker: CircuitBreaker;
   logger?: CacheLogger;
   /** Called after every successful call (the cache replays writes Redis missed). */
@@ -58,13 +68,42 @@ export class L2Tier {
     return this.#options.breaker.snapshot().state !== "open";
   }
 
-  /** The stored envelope text (or null) and the current tag versions, in one round trip. */
-  lookup(key: string, tags: readonly string[]): Promise<{ value: string | null; versions: number[] } | undefined> {
-    return this.#call("lookup", () => this.#store.lookup(this.valueKey(key), tags.map((t) => this.tagKey(t))));
+  /** The stored envelope text (or null) and the current tag versions, in one round trip (two if Redis forgot a tag). */
+  async lookup(key: string, tags: readonly string[]): Promise<L2Lookup | undefined> {
+    const reply = await this.#call("lookup", () => this.#store.lookup(this.valueKey(key), tags.map((t) => this.tagKey(t))));
+    return reply === undefined ? undefined : this.#resolve(tags, reply);
   }
 
-  versions(tags: readonly string[]): Promise<number[] | undefined> {
-    return this.#call("versions", () => this.#store.versions(tags.map((t) => this.tagKey(t))));
+  /**
+   * Takes the key's load lock and, in the same round trip after it, looks the key up: a value
+   * stored by a loader that released the lock before we took it is found here, not loaded twice.
+   */
+  async lockAndLookup(key: string, token: string, ttlMs: number, tags: readonly string[]): Promise<(L2Lookup & { locked: boolean }) | undefined> {
+    const reply = await this.#call("lock", () =>
+      this.#store.lockAndLookup(this.lockKey(key), token, ttlMs, this.valueKey(key), tags.map((t) => this.tagKey(t))),
+    );
+    if (reply === undefined) return undefined;
+    const resolved = await this.#resolve(tags, reply);
+    return resolved === undefined ? undefined : { ...resolved, locked: reply.locked };
+  }
+
+  async versions(tags: readonly string[]): Promise<L2Lookup | undefined> {
+    const versions = await this.#call("versions", () => this.#store.versions(tags.map((t) => this.tagKey(t))));
+    return versions === undefined ? undefined : this.#resolve(tags, { value: null, versions });
+  }
+
+  /** Re-seeds tags Redis no longer holds (one more round trip, only then). */
+  async #resolve(tags: readonly string[], reply: StoreLookup): Promise<L2Lookup | undefined> {
+    let missing: string[] | undefined;
+    for (let i = 0; i < tags.length; i++) if (reply.versions[i] === null || reply.versions[i] === undefined) (missing ??= []).push(tags[i]!);
+    if (missing === undefined) return { value: reply.value, versions: reply.versions as number[], missing };
+    const lost = missing;
+    const seeded = await this.#call("seed", () => this.#store.seed(lost.map((t) => this.tagKey(t)), this.#options.tagTtlSeconds));
+    if (seeded === undefined) return undefined;
+    const versions = reply.versions.slice() as number[];
+    let j = 0;
+    for (let i = 0; i < tags.length; i++) if (reply.versions[i] === null || reply.versions[i] === undefined) versions[i] = seeded[j++] ?? 0;
+    return { value: null, versions, missing };
   }
 
   /** Stores the value and releases the key's load lock, in one round trip. */
@@ -76,18 +115,13 @@ export class L2Tier {
     return done === true;
   }
 
-  /** True: we hold the load lock; false: someone else does; undefined: Redis unavailable. */
-  lock(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
-    return this.#call("lock", () => this.#store.setIfAbsent(this.lockKey(key), token, ttlMs));
-  }
-
   /** Releases the load lock early (the load failed or is not cacheable) so waiters stop waiting. */
   async unlock(key: string): Promise<void> {
     await this.#call("unlock", () => this.#store.del(this.lockKey(key)));
   }
 
-  incr(tags: readonly string[]): Promise<number[] | undefined> {
-    return this.#call("incr", () => this.#store.incr(tags.map((t) => this.tagKey(t))));
+  bump(tags: readonly string[]): Promise<number[] | undefined> {
+    return this.#call("bump", () => this.#store.bump(tags.map((t) => this.tagKey(t)), this.#options.tagTtlSeconds));
   }
 
   async #call<R>(operation: string, run: () => Promise<R>): Promise<R | undefined> {

@@ -14,6 +14,9 @@ export interface CacheCounts {
   refreshes: number;
   tagChecks: number;
   invalidations: number;
+  tokenWaits: number;
+  tokenBypasses: number;
+  unverified: number;
 }
 
 export interface StatsParts {
@@ -21,7 +24,7 @@ export interface StatsParts {
   l2: L2Tier | undefined;
   counts: CacheCounts;
   lock: CacheStatsSnapshot["lock"];
-  tags: { known: number; pendingReplay: number };
+  tags: { known: number; pendingReplay: number; resetsDetected: number };
   breaker: { state: BreakerState; consecutiveFailures: number; opens: number };
 }
 
@@ -62,7 +65,16 @@ export function snapshot({ l1, l2, counts, lock, tags, breaker }: StatsParts): C
     bypass: counts.bypass,
     refreshes: counts.refreshes,
     lock: { ...lock },
-    tags: { known: tags.known, checks: counts.tagChecks, invalidations: counts.invalidations, pendingReplay: tags.pendingReplay },
+    tags: {
+      known: tags.known,
+      checks: counts.tagChecks,
+      invalidations: counts.invalidations,
+      pendingReplay: tags.pendingReplay,
+      resetsDetected: tags.resetsDetected,
+      tokenWaits: counts.tokenWaits,
+      tokenBypasses: counts.tokenBypasses,
+    },
+    unverified: counts.unverified,
     breaker,
   };
 }

@@ -14,12 +14,14 @@ import { L1Tier, type L1Entry } from "./l1.ts";
 import { L2Tier } from "./l2.ts";
 import { L2Reader } from "./l2-read.ts";
 import { snapshot, type CacheCounts } from "./stats.ts";
-import { TagTable } from "./tags.ts";
+import { TagSync } from "./tag-sync.ts";
+import { TagTable, type TagState } from "./tags.ts";
 import type {
   CachedRead,
   CacheStatsSnapshot,
   ReadContext,
   ReadPolicy,
+  TagVersions,
   TieredCache,
   TieredCacheDeps,
   TieredCacheOptions,
@@ -27,14 +29,19 @@ import type {
 
 /** L1 entries also keep the objects handed out on hits, so a hit allocates nothing. */
 interface Entry extends L1Entry {
+  /** The tag states, held so a hit needs no lookup by tag (see TagTable.entryCurrent). */
+  states: readonly TagState[];
   fresh: CachedRead<unknown>;
   stale: CachedRead<unknown>;
 }
 
 interface Flight {
   gen: number;
+  /** The tag versions this isolate knew when the load started: a token read joins only a load at least as new. */
+  versions: readonly number[];
   promise: Promise<CachedRead<unknown>>;
 }
+
 
 // Re-exported: ./index.ts (and anything written against the old layout) imports it from here.
 export { DEFAULT_OPTIONS };
@@ -48,8 +55,8 @@ export class Tiered implements TieredCache {
   readonly #breaker: CircuitBreaker;
   readonly #tags: TagTable;
   readonly #inflight = new Map<string, Flight>();
-  #replaying = false;
-  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0 };
+  readonly #sync: TagSync;
+  #counts: CacheCounts = { loads: 0, loadErrors: 0, coalesced: 0, joinTimeouts: 0, oversized: 0, uncacheable: 0, bypass: 0, refreshes: 0, tagChecks: 0, invalidations: 0, tokenWaits: 0, tokenBypasses: 0, unverified: 0 };
 
   constructor(deps: TieredCacheDeps) {
     this.#options = { ...DEFAULT_OPTIONS, ...deps.options };
@@ -58,18 +65,19 @@ export class Tiered implements TieredCache {
     const o = this.#options;
     this.#l1 = new L1Tier({ maxEntries: o.maxEntries, maxBytes: o.maxBytes, now: this.#now });
     this.#breaker = new CircuitBreaker(o.breakerFailureThreshold, o.breakerCooldownMs, this.#now);
-    this.#tags = new TagTable(o.tagCheckIntervalMs);
+    // Row tags make the set of tags open-ended: bounded at a multiple of what L1 can hold.
+    this.#tags = new TagTable(o.tagCheckIntervalMs, Math.max(10_000, o.maxEntries * 16));
+    this.#sync = new TagSync(this.#tags, () => this.#l2, this.#counts, this.#now);
     this.#l2 =
       deps.store === undefined
         ? undefined
         : new L2Tier(deps.store, {
             keyPrefix: o.keyPrefix,
             timeoutMs: o.redisTimeoutMs,
+            tagTtlSeconds: o.tagTtlSeconds,
             breaker: this.#breaker,
             logger: deps.logger,
-            onSuccess: () => {
-              if (this.#tags.failedTotal > 0 && !this.#replaying) void this.#replay();
-            },
+            onSuccess: () => this.#sync.replayIfNeeded(),
           });
     this.#l2Reader = new L2Reader({
       tags: this.#tags,
@@ -87,11 +95,11 @@ export class Tiered implements TieredCache {
     policy: ReadPolicy,
     ctx?: ReadContext,
   ): Promise<CachedRead<T>> {
-    if (!(policy.ttlSeconds > 0)) {
-      this.#counts.bypass++;
-      const start = this.#now();
-      const value = await load();
-      return { value, tier: "bypass", loadMs: this.#now() - start };
+    if (!(policy.ttlSeconds > 0)) return this.#bypass(load);
+    const floor = ctx?.consistency;
+    if (floor !== undefined && !(await this.#sync.catchUp(tags, floor))) {
+      this.#counts.tokenBypasses++;
+      return this.#bypass(load);
     }
     const entry = this.#l1.get(key) as Entry | undefined;
     if (entry !== undefined) {
@@ -100,6 +108,13 @@ export class Tiered implements TieredCache {
     }
     this.#l1.miss();
     return this.#fillOnce(key, tags, load, policy, ctx) as Promise<CachedRead<T>>;
+  }
+
+  async #bypass<T>(load: () => Promise<T>): Promise<CachedRead<T>> {
+    this.#counts.bypass++;
+    const start = this.#now();
+    const value = await load();
+    return { value, tier: "bypass", loadMs: this.#now() - start };
   }
 
   /** The L1 answer, or undefined when the entry may no longer be served (a write superseded it). */
@@ -113,10 +128,16 @@ export class Tiered implements TieredCache {
     // The clock reading lru-cache just took to check this entry's TTL (see L1Tier.lastNow).
     const now = this.#l1.lastNow;
     if (this.#l2 !== undefined) {
-      const due = this.#tags.due(entry.tags, now);
-      if (due !== undefined && this.#l2.available()) await this.#checkTags(due);
+      const due = this.#tags.entryDue(entry.states, now);
+      // Unverifiable (Redis unreachable): served only while younger than the bound, so a write
+      // another isolate made meanwhile is never hidden for longer than with Redis up.
+      if (due !== undefined && !(this.#l2.available() && (await this.#sync.check(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
+        this.#counts.unverified++;
+        this.#l1.delete(key);
+        return undefined;
+      }
     }
-    if (!this.#tags.isCurrent(entry.tags, entry.versions, entry.gen)) {
+    if (!this.#tags.entryCurrent(entry.states, entry.versions, entry.gen)) {
       this.#l1.delete(key);
       return undefined;
     }
@@ -133,12 +154,6 @@ export class Tiered implements TieredCache {
     this.#l1.hit(true);
     this.#refresh(key, entry.tags, load, policy, ctx);
     return entry.stale;
-  }
-
-  #checkTags(tags: string[]): Promise<void> {
-    this.#counts.tagChecks++;
-    const l2 = this.#l2!;
-    return this.#tags.check(tags, (due) => l2.versions(due), this.#now);
   }
 
   /** SWR: one background refresh per key; concurrent misses join it. */
@@ -159,7 +174,7 @@ export class Tiered implements TieredCache {
     ctx: ReadContext | undefined,
   ): Promise<CachedRead<unknown>> {
     const flight = this.#inflight.get(key);
-    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen)) {
+    if (flight !== undefined && this.#tags.unchangedSince(tags, flight.gen) && atLeast(tags, flight.versions, ctx?.consistency)) {
       this.#counts.coalesced++;
       return joinBounded(flight.promise, this.#options.joinWaitMs, () => {
         this.#counts.joinTimeouts++;
@@ -167,8 +182,9 @@ export class Tiered implements TieredCache {
       });
     }
     const gen = this.#tags.gen;
+    const versions = this.#tags.versionsOf(tags);
     const promise = this.#fill(key, tags, load, policy, ctx, gen);
-    const mine: Flight = { gen, promise };
+    const mine: Flight = { gen, versions, promise };
     this.#inflight.set(key, mine);
     const clear = () => {
       if (this.#inflight.get(key) === mine) this.#inflight.delete(key);
@@ -264,36 +280,15 @@ export class Tiered implements TieredCache {
   #storeL1(key: string, entry: L1Entry): void {
     const full: Entry = {
       ...entry,
+      states: this.#tags.statesOf(entry.tags),
       fresh: Object.freeze({ value: entry.value, tier: "l1", loadMs: 0 }),
       stale: Object.freeze({ value: entry.value, tier: "stale", loadMs: 0 }),
     };
     this.#l1.set(key, full);
   }
 
-  async invalidate(tags: readonly string[]): Promise<void> {
-    if (tags.length === 0) return;
-    this.#counts.invalidations++;
-    // Effective here at once. With Redis unreachable (breaker open) the bump stays local: other
-    // isolates keep serving what they hold until its TTL, or until Redis is back and the bump is
-    // replayed (#replay), whichever comes first.
-    this.#tags.bump(tags, this.#l2 !== undefined);
-    if (this.#l2 === undefined) return;
-    const versions = await this.#l2.incr(tags);
-    this.#tags.settle(tags, versions, this.#now());
-  }
-
-  async #replay(): Promise<void> {
-    const l2 = this.#l2;
-    if (l2 === undefined) return;
-    this.#replaying = true;
-    try {
-      const failed = this.#tags.failed();
-      if (failed.size === 0) return;
-      const versions = await l2.incr([...failed.keys()]);
-      if (versions !== undefined) this.#tags.replayed(failed, versions, this.#now());
-    } finally {
-      this.#replaying = false;
-    }
+  invalidate(tags: readonly string[]): Promise<TagVersions> {
+    return this.#sync.invalidate(tags);
   }
 
   stats(): CacheStatsSnapshot {
@@ -302,8 +297,18 @@ export class Tiered implements TieredCache {
       l2: this.#l2,
       counts: this.#counts,
       lock: this.#l2Reader.lock,
-      tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount() },
+      tags: { known: this.#tags.size, pendingReplay: this.#tags.pendingCount(), resetsDetected: this.#tags.resetsDetected },
       breaker: this.#breaker.snapshot(),
     });
   }
+}
+
+/** Whether versions stamped for `tags` meet the client's token (always, without one). */
+function atLeast(tags: readonly string[], versions: readonly number[], floor: TagVersions | undefined): boolean {
+  if (floor === undefined) return true;
+  for (let i = 0; i < tags.length; i++) {
+    const needed = floor.get(tags[i]!);
+    if (needed !== undefined && versions[i]! < needed) return false;
+  }
+  return true;
 }

@@ -18,9 +18,20 @@ export interface ReadPolicy {
   negativeTtlSeconds?: number;
 }
 
+/** Tag -> version: what a write produced, or (from a client's consistency token) what a read must see. */
+export type TagVersions = ReadonlyMap<string, number>;
+
 /** The request's execution context: background refreshes are handed to waitUntil when present. */
 export interface ReadContext {
   waitUntil?(promise: Promise<unknown>): void;
+  /**
+   * The client's consistency token (read-your-writes): a read whose tags appear here is served
+   * only from a value loaded at or after these versions. Untrusted input: versions this isolate
+   * cannot confirm in Redis make the read go to the source, never move the isolate's own view.
+   */
+  consistency?: TagVersions;
+  /** Told the versions each write of this request produced (they become the response's token). */
+  wrote?(versions: TagVersions): void;
 }
 
 /** A read's value and where it came from. */
@@ -47,9 +58,10 @@ export interface TieredCache {
   ): Promise<CachedRead<T>>;
   /**
    * Bumps the tag versions after a write. Resolves once the local bump is done
-   * (effective at once in this isolate) and Redis INCR was attempted (bounded by the timeout).
+   * (effective at once in this isolate) and the Redis bump was attempted (bounded by the
+   * timeout), with the versions Redis gave the tags (empty when Redis did not answer).
    */
-  invalidate(tags: readonly string[]): Promise<void>;
+  invalidate(tags: readonly string[]): Promise<TagVersions>;
   stats(): CacheStatsSnapshot;
 }
 
@@ -84,10 +96,29 @@ export interface CacheStatsSnapshot {
   bypass: number;
   /** Background SWR refreshes started. */
   refreshes: number;
-  /** Cross-isolate lock: won, lost and then found the winner's value, lost and loaded anyway. */
-  lock: { acquired: number; waitedHit: number; waitedTimeout: number };
-  /** Tag version checks against Redis, and local invalidations. */
-  tags: { known: number; checks: number; invalidations: number; pendingReplay: number };
+  /**
+   * Cross-isolate lock: won (and loaded); found the value on the look at L2 that goes with
+   * taking the lock (another isolate stored it meanwhile); lost and then found the winner's
+   * value; lost and loaded anyway.
+   */
+  lock: { acquired: number; recheckHit: number; waitedHit: number; waitedTimeout: number };
+  /**
+   * Tag version refreshes against Redis (`checks`), local invalidations, tags Redis had
+   * forgotten while this isolate knew a version (`resetsDetected`: values stamped before are
+   * dropped), reads whose consistency token was ahead of this isolate (`tokenWaits`: one
+   * refresh from Redis) and those still ahead after it (`tokenBypasses`: served from the source).
+   */
+  tags: {
+    known: number;
+    checks: number;
+    invalidations: number;
+    pendingReplay: number;
+    resetsDetected: number;
+    tokenWaits: number;
+    tokenBypasses: number;
+  };
+  /** L1 entries not served because their tags could not be verified within the bound (Redis unreachable). */
+  unverified: number;
   breaker: { state: BreakerState; consecutiveFailures: number; opens: number };
 }
 
@@ -98,18 +129,33 @@ export interface CacheStatsSnapshot {
  * Implementations may throw; the cache times every call out and counts errors.
  */
 export interface CacheStore {
-  /** GET key and GET each tag key, in one round trip. Missing tag versions read as 0. */
-  lookup(key: string, tagKeys: readonly string[]): Promise<{ value: string | null; versions: number[] }>;
-  /** GET each tag key (missing: 0). */
-  versions(tagKeys: readonly string[]): Promise<number[]>;
+  /** GET key and GET each tag key, in one round trip. A missing tag key reads as null (Redis forgot it). */
+  lookup(key: string, tagKeys: readonly string[]): Promise<StoreLookup>;
+  /** GET each tag key (missing: null). */
+  versions(tagKeys: readonly string[]): Promise<(number | null)[]>;
+  /**
+   * SET lockKey token NX PX ttlMs, then GET key and the tag keys, in one round trip and in that
+   * order: a value stored (and its lock released) before we took the lock is seen by the GET.
+   */
+  lockAndLookup(lockKey: string, token: string, ttlMs: number, key: string, tagKeys: readonly string[]): Promise<StoreLookup & { locked: boolean }>;
   /** SET key value PX ttlMs, and DEL unlockKey (a load lock) in the same round trip when given. */
   set(key: string, value: string, ttlMs: number, unlockKey?: string): Promise<void>;
   /** DEL key. */
   del(key: string): Promise<void>;
-  /** SET key value NX PX ttlMs; true when this caller took it. */
-  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
-  /** INCR each key, in one round trip; the new values in order. */
-  incr(keys: readonly string[]): Promise<number[]>;
+  /**
+   * Bumps each tag key, in one round trip; the new values in order. A missing key first
+   * takes the Redis server's clock in microseconds, so versions never go backwards when
+   * Redis forgets (restart without persistence, eviction): a new bump is always above
+   * every version handed out before. Each key lives ttlSeconds after its last bump.
+   */
+  bump(keys: readonly string[], ttlSeconds: number): Promise<number[]>;
+  /** Gives each missing tag key the server clock in microseconds (as bump does), then GETs them all. */
+  seed(keys: readonly string[], ttlSeconds: number): Promise<number[]>;
+}
+
+export interface StoreLookup {
+  value: string | null;
+  versions: (number | null)[];
 }
 
 export interface CacheLogger {
@@ -126,6 +172,11 @@ export interface TieredCacheOptions {
   swrSeconds: number;
   /** Tag versions are re-read from Redis at most this often (bounded cross-isolate staleness). */
   tagCheckIntervalMs: number;
+  /**
+   * How long a tag key lives in Redis after its last bump. A tag Redis no longer holds is
+   * re-seeded from its clock, which drops every value stamped before: safe, one miss each.
+   */
+  tagTtlSeconds: number;
   /** Cross-isolate load lock lifetime, and how long losers poll L2 for the winner's value. */
   lockTtlMs: number;
   lockWaitMs: number;

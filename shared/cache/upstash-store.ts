@@ -5,12 +5,17 @@
  * must get the stored strings back unparsed.
  */
 import type { Redis } from "@upstash/redis/cloudflare";
+import { BUMP_SCRIPT, SEED_SCRIPT } from "./tag-scripts.ts";
 import type { CacheStore } from "./types.ts";
 
-const toVersion = (reply: unknown): number => {
-  const n = typeof reply === "number" ? reply : Number(reply ?? 0);
-  return Number.isFinite(n) ? n : 0;
+/** A tag version, or null when Redis does not hold the key (never set, expired, evicted, or lost). */
+const toVersion = (reply: unknown): number | null => {
+  if (reply === null || reply === undefined) return null;
+  const n = typeof reply === "number" ? reply : Number(reply);
+  return Number.isFinite(n) ? n : null;
 };
+
+const toNumber = (reply: unknown): number => toVersion(reply) ?? 0;
 
 const toText = (reply: unknown): string | null => (reply === null || reply === undefined ? null : String(reply));
 
@@ -27,6 +32,12 @@ export function upstashCacheStore(redis: Redis): CacheStore {
       const replies = await redis.mget<unknown[]>(...tagKeys);
       return replies.map(toVersion);
     },
+    async lockAndLookup(lockKey, token, ttlMs, key, tagKeys) {
+      const pipeline = redis.pipeline().set(lockKey, token, { nx: true, px: Math.max(1, Math.ceil(ttlMs)) }).get(key);
+      if (tagKeys.length > 0) pipeline.mget(...tagKeys);
+      const [locked, value, versions] = await pipeline.exec<[unknown, unknown, unknown[] | undefined]>();
+      return { locked: locked !== null, value: toText(value), versions: (versions ?? []).map(toVersion) };
+    },
     async set(key, value, ttlMs, unlockKey) {
       const px = Math.max(1, Math.ceil(ttlMs));
       if (unlockKey === undefined) await redis.set(key, value, { px });
@@ -35,16 +46,15 @@ export function upstashCacheStore(redis: Redis): CacheStore {
     async del(key) {
       await redis.del(key);
     },
-    async setIfAbsent(key, value, ttlMs) {
-      const reply = await redis.set(key, value, { nx: true, px: Math.max(1, Math.ceil(ttlMs)) });
-      return reply !== null;
-    },
-    async incr(keys) {
+    async bump(keys, ttlSeconds) {
       if (keys.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.incr(key);
-      const replies = await pipeline.exec<number[]>();
-      return replies.map(toVersion);
+      const replies = await redis.eval<[string], unknown[]>(BUMP_SCRIPT, [...keys], [String(ttlSeconds)]);
+      return replies.map(toNumber);
+    },
+    async seed(keys, ttlSeconds) {
+      if (keys.length === 0) return [];
+      const replies = await redis.eval<[string], unknown[]>(SEED_SCRIPT, [...keys], [String(ttlSeconds)]);
+      return replies.map(toNumber);
     },
   };
 }

@@ -28,15 +28,20 @@ import {
 } from "./query-types.ts";
 import { toQueryError } from "./executor.ts";
 import { StatementCatalog, type CatalogEntry } from "./statement-catalog.ts";
+import { readTags, writeTags } from "./cache-tags.ts";
 
-/** The tables a write invalidates: what the parser found plus the caller's tags; refuses blind writes. */
-function writeTags(entry: CatalogEntry, opts: WriteOptions | undefined): readonly string[] {
+/**
+ * The tags a write invalidates: the rows or tables the parser found (./cache-tags.ts) plus the
+ * caller's tags; refuses blind writes. rows: the result, or undefined when the outcome is unknown.
+ */
+function tagsWritten(entry: CatalogEntry, params: readonly unknown[], rows: readonly unknown[] | undefined, opts: WriteOptions | undefined): string[] {
   const extra = opts?.tags ?? [];
-  if (!entry.analysis.certain && extra.length === 0 && entry.analysis.kind !== "read") {
-    throw new WriteTablesUnknownError();
-  }
-  const written = entry.analysis.tablesWritten;
+  const written = writeTags(entry, params, rows);
   return extra.length === 0 ? written : [...written, ...extra];
+}
+
+function refuseBlindWrite(entry: CatalogEntry, opts: WriteOptions | undefined): void {
+  if (!entry.analysis.certain && (opts?.tags ?? []).length === 0 && entry.analysis.kind !== "read") throw new WriteTablesUnknownError();
 }
 
 /**
@@ -86,6 +91,13 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     return pending.then(() => durationMs);
   }
 
+  /** Bumps the written tags and hands the versions Redis gave them to the request (its consistency token). */
+  async function invalidateFor(tags: readonly string[], ctx: ReadContext | undefined): Promise<void> {
+    if (tags.length === 0) return;
+    const versions = await cache.invalidate(tags);
+    if (versions.size > 0) ctx?.wrote?.(versions);
+  }
+
   /** Runs the statement against the database, timing it; errors become typed QueryErrors. */
   async function execute<Row>(
     entry: CatalogEntry,
@@ -93,7 +105,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     params: readonly unknown[],
     readOnly: boolean,
     ctx: ReadContext | undefined,
-    afterSuccess?: () => Promise<void>,
+    afterSuccess?: (result: ExecutedStatement<Row>) => Promise<void>,
     afterUnknownOutcome?: () => Promise<void>,
   ): Promise<QueryResult<Row>> {
     const started = { at: wallClock(), t0: now() };
@@ -108,7 +120,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
       throw typed;
     }
     const dbMs = now() - started.t0;
-    if (afterSuccess !== undefined) await afterSuccess();
+    if (afterSuccess !== undefined) await afterSuccess(result);
     const durationMs = await finish(entry, sql, params, started, { rows: result.rowCount, tier: "bypass", dbMs }, ctx);
     return { ...result, tier: "bypass", durationMs, dbMs, fingerprint: entry.fp.fingerprint };
   }
@@ -126,7 +138,8 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
 
     const started = { at: wallClock(), t0: now() };
     const ttlSeconds = opts.ttlSeconds ?? policy.ttlSeconds[opts.queryClass ?? entry.queryClass];
-    const tags = opts.tags === undefined || opts.tags.length === 0 ? entry.tags : [...entry.tags, ...opts.tags];
+    const own = readTags(entry, params);
+    const tags = opts.tags === undefined || opts.tags.length === 0 ? own : [...own, ...opts.tags];
     const key = entry.keyPrefix + encodeParams(params);
     let loaded: ExecutedStatement<Row>;
     let tier: QueryTier;
@@ -166,9 +179,16 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     ctx?: ReadContext,
   ): Promise<QueryResult<Row>> {
     const entry = catalog.get(sql);
-    const tags = writeTags(entry, opts);
-    const invalidate = tags.length === 0 ? undefined : () => cache.invalidate(tags);
-    return execute<Row>(entry, sql, params, false, ctx, invalidate, invalidate);
+    refuseBlindWrite(entry, opts);
+    return execute<Row>(
+      entry,
+      sql,
+      params,
+      false,
+      ctx,
+      (result) => invalidateFor(tagsWritten(entry, params, result.rows, opts), ctx),
+      () => invalidateFor(tagsWritten(entry, params, undefined, opts), ctx),
+    );
   }
 
   async function transaction<T>(fn: (tx: TransactionClient) => Promise<T>, ctx?: ReadContext): Promise<T> {
@@ -179,13 +199,16 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
         const tx: TransactionClient = {
           async query<Row>(sql: string, params: readonly unknown[] = [], opts?: WriteOptions) {
             const entry = catalog.get(sql);
-            for (const tag of writeTags(entry, opts)) written.add(tag);
+            refuseBlindWrite(entry, opts);
             const started = { at: wallClock(), t0: now() };
             try {
               const out = await inner.query<Row>(sql, params);
+              for (const tag of tagsWritten(entry, params, out.rows, opts)) written.add(tag);
               await finish(entry, sql, params, started, { rows: out.rowCount, tier: "bypass", dbMs: now() - started.t0 }, ctx);
               return out;
             } catch (error) {
+              // The transaction may yet commit what it did before; this statement's rows are unknown.
+              for (const tag of tagsWritten(entry, params, undefined, opts)) written.add(tag);
               const code = toQueryError(error).code;
               await finish(entry, sql, params, started, { rows: 0, tier: "bypass", dbMs: now() - started.t0, error: code }, ctx);
               throw error;
@@ -195,10 +218,10 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
         return fn(tx);
       }, ctx);
     } catch (error) {
-      if (written.size > 0 && outcomeUnknown(error)) await cache.invalidate([...written]);
+      if (written.size > 0 && outcomeUnknown(error)) await invalidateFor([...written], ctx);
       throw error;
     }
-    if (written.size > 0) await cache.invalidate([...written]);
+    if (written.size > 0) await invalidateFor([...written], ctx);
     return result;
   }
 

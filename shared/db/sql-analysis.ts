@@ -16,6 +16,7 @@
  */
 import { parse, type Statement } from "pgsql-ast-parser";
 import type { StatementKind } from "./query-types.ts";
+import { rowReadOf, writeBoundsOf, type RowRead, type WriteBound } from "./row-bounds.ts";
 import { SAFE_FUNCTIONS, VOLATILE_FUNCTIONS, VOLATILE_KEYWORDS, VOLATILE_TIME_LITERALS } from "./sql-functions.ts";
 
 /** Why a statement is not cached; absent when it is. */
@@ -43,6 +44,10 @@ export interface StatementAnalysis {
   locking: boolean;
   cacheable: boolean;
   reason?: UncacheableReason;
+  /** A read by id: tagged by that row (./row-bounds.ts) instead of the table's list. */
+  rowRead?: RowRead;
+  /** Per written table, the rows a write changed where the statement bounds them (./row-bounds.ts). */
+  writeBounds?: readonly WriteBound[];
 }
 
 const DEFAULT_SCHEMA = "public";
@@ -275,6 +280,10 @@ export function analyzeStatement(sql: string): StatementAnalysis {
   const kinds = statements.map((statement) => kindOf(statement, walker.writes));
   const kind: StatementKind = kinds.includes("write") ? "write" : kinds.includes("other") ? "other" : "read";
   const reason = statements.length === 1 ? reasonFor(kind, walker) : "multiple_statements";
+  const qualify = (name: unknown) => {
+    const table = asQName(name);
+    return table === undefined ? undefined : `${table.schema ?? DEFAULT_SCHEMA}.${table.name}`;
+  };
   const analysis: StatementAnalysis = {
     kind,
     certain: statements.length === 1,
@@ -286,5 +295,12 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     cacheable: reason === undefined,
   };
   if (reason !== undefined) analysis.reason = reason;
+  if (statements.length === 1) {
+    const only = statements[0]!;
+    const rowRead = analysis.cacheable && analysis.tablesRead.length === 1 ? rowReadOf(only, qualify, sql) : undefined;
+    if (rowRead !== undefined && rowRead.table === analysis.tablesRead[0]) analysis.rowRead = rowRead;
+    const bounds = kind === "write" ? writeBoundsOf(only, qualify) : undefined;
+    if (bounds !== undefined) analysis.writeBounds = bounds;
+  }
   return analysis;
 }

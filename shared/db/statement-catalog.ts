@@ -11,6 +11,7 @@ import { LRUCache } from "lru-cache";
 import { fingerprintOf, hash53, type Fingerprint } from "./fingerprint.ts";
 import { classForTables, type QueryPolicy } from "./query-policy.ts";
 import type { QueryClass } from "./query-types.ts";
+import { listTag } from "./row-bounds.ts";
 import { analyzeStatement, type StatementAnalysis } from "./sql-analysis.ts";
 
 export interface CatalogEntry {
@@ -23,7 +24,10 @@ export interface CatalogEntry {
    * statement's rows for another, so the key is kept far beyond birthday range.
    */
   keyPrefix: string;
-  /** The invalidation tags of a cached read: the tables it reads. */
+  /**
+   * The invalidation tags of a cached read that is not by id: each table it reads and that
+   * table's list tag (./row-bounds.ts). A read by id is tagged per call, by its row.
+   */
   tags: readonly string[];
   queryClass: QueryClass;
 }
@@ -43,7 +47,7 @@ export class StatementCatalog {
         analysis,
         fp: fingerprintOf(sql),
         keyPrefix: `q:${hash53(sql).toString(36)}.${hash53(sql, 0x9e3779b9).toString(36)}:`,
-        tags: analysis.tablesRead,
+        tags: analysis.tablesRead.flatMap((table) => [table, listTag(table)]),
         queryClass: classForTables(this.policy, analysis.tablesRead),
       };
       this.entries.set(sql, entry);

@@ -34,13 +34,19 @@ function start(port: number, inspectorPort: number): DevServer {
   });
 }
 
-async function api(server: DevServer, path: string, init: { method?: string; body?: unknown } = {}) {
+async function api(server: DevServer, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   const res = await fetch(`${server.url}${path}`, {
     method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  return { status: res.status, tier: res.headers.get("x-cache"), json: (await res.json()) as Record<string, unknown> };
+  return {
+    status: res.status,
+    tier: res.headers.get("x-cache"),
+    token: res.headers.get("x-netra-consistency"),
+    cookie: res.headers.get("set-cookie"),
+    json: (await res.json()) as Record<string, unknown>,
+  };
 }
 
 async function byIdCalls(): Promise<number> {
@@ -113,5 +119,28 @@ describe("two isolates sharing Redis and Postgres", () => {
     const split = await Promise.all(Array.from({ length: 100 }, (_, i) => api(i % 2 ? a : b, `/v1/users/${two}`)));
     expect(split.every((r) => r.status === 200 && r.json.id === two)).toBe(true);
     expect((await byIdCalls()) - before).toBe(1);
+  });
+
+  it("serves a client its own write on the other isolate at once when it sends the write's token (header or cookie)", async () => {
+    const id = await newUser("free");
+    for (const server of [a, b]) await api(server, `/v1/users/${id}`);
+    for (let i = 0; i < 20; i++) {
+      const [writer, reader] = i % 2 ? [a, b] : [b, a];
+      await api(reader, `/v1/users/${id}`); // the reader holds the current value, just checked
+      const wrote = await api(writer, `/v1/users/${id}`, { method: "PATCH", body: { displayName: `ryw-${i}` } });
+      expect(wrote.status).toBe(200);
+      expect(wrote.token).toMatch(/public\.users%3Aid%3D\d+=\d+/);
+      expect(wrote.cookie).toContain("netra_consistency=");
+      const viaHeader = await api(reader, `/v1/users/${id}`, { headers: { "x-netra-consistency": wrote.token! } });
+      expect(viaHeader.json.displayName).toBe(`ryw-${i}`);
+      const cookie = wrote.cookie!.split(";")[0]!;
+      expect((await api(reader, `/v1/users/${id}`, { headers: { cookie } })).json.displayName).toBe(`ryw-${i}`);
+    }
+  });
+
+  it("answers a malformed token header with a 400 problem", async () => {
+    const id = await newUser();
+    const res = await api(a, `/v1/users/${id}`, { headers: { "x-netra-consistency": "not a token" } });
+    expect(res).toMatchObject({ status: 400, json: { code: "invalid_consistency_token" } });
   });
 });

@@ -96,8 +96,9 @@ describe("tiered cache over the local Upstash endpoint", () => {
     expect(lock[0]!.waitedHit + lock[1]!.waitedHit).toBe(1);
   });
 
-  it("answers from the loader and L1 when Redis is down, counting errors and opening the breaker", async () => {
-    const cache = cacheAt(`http://127.0.0.1:${await deadPort()}`, { breakerFailureThreshold: 3, tagCheckIntervalMs: 0 });
+  it("answers from the loader and L1 (within the bound) when Redis is down, counting errors and opening the breaker", async () => {
+    // L1 values whose tags cannot be verified are served only while younger than the bound.
+    const cache = cacheAt(`http://127.0.0.1:${await deadPort()}`, { breakerFailureThreshold: 3, tagCheckIntervalMs: 5000 });
     let loads = 0;
     const load = async () => {
       loads++;
@@ -113,7 +114,7 @@ describe("tiered cache over the local Upstash endpoint", () => {
 
   it("times out a hung Redis, serves L1 and the loader, then recovers when it heals", async () => {
     const cooldown = 300;
-    const cache = cacheAt(proxy.url, { redisTimeoutMs: 100, breakerFailureThreshold: 2, breakerCooldownMs: cooldown, tagCheckIntervalMs: 0 });
+    const cache = cacheAt(proxy.url, { redisTimeoutMs: 100, breakerFailureThreshold: 2, breakerCooldownMs: cooldown, tagCheckIntervalMs: 5000 });
     const load = async () => "v";
     await cache.read("slow-cached", TAGS, load, POLICY);
     proxy.set("blackhole");

@@ -17,7 +17,7 @@ export type StoreMode = "ok" | "fail" | "hang";
 export class FakeStore implements CacheStore {
   mode: StoreMode = "ok";
   calls = 0;
-  /** When set, INCR waits for it: a write whose Redis bump is still in flight. */
+  /** When set, bump waits for it: a write whose Redis bump is still in flight. */
   incrGate: Promise<void> | undefined;
   readonly data = new Map<string, { value: string; expiresAt: number }>();
 
@@ -42,11 +42,27 @@ export class FakeStore implements CacheStore {
     return item.value;
   }
 
+  #version(key: string): number | null {
+    const text = this.#get(key);
+    return text === null ? null : Number(text);
+  }
+  /** Redis's TIME in microseconds, on the fake clock: where a forgotten tag restarts (as the real scripts do). */
+  #floor(): number {
+    return this.clock.now() * 1000;
+  }
+
   lookup(key: string, tagKeys: readonly string[]) {
-    return this.#op(() => ({ value: this.#get(key), versions: tagKeys.map((k) => Number(this.#get(k) ?? 0)) }));
+    return this.#op(() => ({ value: this.#get(key), versions: tagKeys.map((k) => this.#version(k)) }));
   }
   versions(tagKeys: readonly string[]) {
-    return this.#op(() => tagKeys.map((k) => Number(this.#get(k) ?? 0)));
+    return this.#op(() => tagKeys.map((k) => this.#version(k)));
+  }
+  lockAndLookup(lockKey: string, token: string, ttlMs: number, key: string, tagKeys: readonly string[]) {
+    return this.#op(() => {
+      const locked = this.#get(lockKey) === null;
+      if (locked) this.data.set(lockKey, { value: token, expiresAt: this.clock.now() + ttlMs });
+      return { locked, value: this.#get(key), versions: tagKeys.map((k) => this.#version(k)) };
+    });
   }
   set(key: string, value: string, ttlMs: number, unlockKey?: string) {
     return this.#op(() => {
@@ -59,22 +75,29 @@ export class FakeStore implements CacheStore {
       this.data.delete(key);
     });
   }
-  setIfAbsent(key: string, value: string, ttlMs: number) {
-    return this.#op(() => {
-      if (this.#get(key) !== null) return false;
-      this.data.set(key, { value, expiresAt: this.clock.now() + ttlMs });
-      return true;
-    });
-  }
-  async incr(keys: readonly string[]) {
+  async bump(keys: readonly string[], ttlSeconds: number) {
     await this.incrGate;
     return this.#op(() =>
       keys.map((k) => {
-        const next = Number(this.#get(k) ?? 0) + 1;
-        this.data.set(k, { value: String(next), expiresAt: Number.POSITIVE_INFINITY });
+        const next = (this.#version(k) ?? this.#floor()) + 1;
+        this.data.set(k, { value: String(next), expiresAt: this.clock.now() + ttlSeconds * 1000 });
         return next;
       }),
     );
+  }
+  seed(keys: readonly string[], ttlSeconds: number) {
+    return this.#op(() =>
+      keys.map((k) => {
+        const known = this.#version(k);
+        if (known !== null) return known;
+        this.data.set(k, { value: String(this.#floor()), expiresAt: this.clock.now() + ttlSeconds * 1000 });
+        return this.#floor();
+      }),
+    );
+  }
+  /** Redis restarted without persistence: every key gone. */
+  forgetAll(): void {
+    this.data.clear();
   }
 }
 

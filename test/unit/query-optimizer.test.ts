@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTieredCache } from "../../shared/cache/index.ts";
-import type { CachedRead, ReadPolicy, TieredCache } from "../../shared/cache/types.ts";
+import type { CachedRead, ReadPolicy, TagVersions, TieredCache } from "../../shared/cache/types.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
 import type { QueryPolicy } from "../../shared/db/query-policy.ts";
 import {
@@ -81,9 +81,10 @@ class RecordingCache implements TieredCache {
     this.reads.push({ key, tags, policy });
     return { value: await load(), tier: "miss", loadMs: 2 };
   }
-  async invalidate(tags: readonly string[]): Promise<void> {
+  async invalidate(tags: readonly string[]): Promise<TagVersions> {
     this.log.push(`invalidate ${[...tags].sort().join(",")}`);
     this.invalidations.push([...tags]);
+    return new Map(tags.map((tag) => [tag, this.invalidations.length]));
   }
   stats(): never {
     throw new Error("not used");
@@ -130,7 +131,8 @@ describe("read", () => {
     await optimizer.read("select * from users where id = 2", []);
     const keys = cache.reads.map((r) => r.key);
     expect(new Set(keys).size).toBe(4);
-    expect(cache.reads[0]?.tags).toEqual(["public.audit_logs", "public.users"]);
+    // A read that is not by id carries each table and its list tag (row tags: test/unit/cache-row-tags.test.ts).
+    expect(cache.reads[0]?.tags).toEqual(["public.audit_logs", "public.audit_logs:list", "public.users", "public.users:list"]);
     expect(db.runs.every((r) => r.readOnly)).toBe(true);
   });
 
@@ -144,7 +146,7 @@ describe("read", () => {
     await optimizer.read("select * from cron_runs where id = $1", [2], { ttlSeconds: 5, swrSeconds: 9, tags: ["tenant:1"] });
     expect(cache.reads.map((r) => r.policy.ttlSeconds)).toEqual([60, 600, 300, 60, 600, 5]);
     expect(cache.reads[5]?.policy.swrSeconds).toBe(9);
-    expect(cache.reads[5]?.tags).toEqual(["public.cron_runs", "tenant:1"]);
+    expect(cache.reads[5]?.tags).toEqual(["public.cron_runs", "public.cron_runs:id=2", "tenant:1"]);
   });
 
   it("bypasses the cache for volatile, locking, unparseable reads and cache: false", async () => {
@@ -228,7 +230,8 @@ describe("transaction", () => {
       return "done";
     });
     expect(out).toBe("done");
-    expect(db.log.slice(-2)).toEqual(["commit", "invalidate public.audit_logs,public.users"]);
+    // The update names its row (id = $2): that row and the list; the insert has no RETURNING id: its whole table.
+    expect(db.log.slice(-2)).toEqual(["commit", "invalidate public.audit_logs,public.users:id=1,public.users:list"]);
   });
 
   it("rolls back and invalidates nothing when the callback throws", async () => {

@@ -27,8 +27,25 @@ export const CacheStats = z
     oversized: count,
     bypass: count,
     refreshes: count,
-    lock: z.object({ acquired: count, waitedHit: count, waitedTimeout: count }),
-    tags: z.object({ known: count, checks: count, invalidations: count, pendingReplay: count }),
+    lock: z.object({ acquired: count, recheckHit: count, waitedHit: count, waitedTimeout: count }).meta({
+      description: "Cross-isolate load lock: won and loaded; found the value in the look at L2 taken with the lock; lost and found the winner's value; lost and loaded anyway",
+    }),
+    tags: z
+      .object({
+        known: count,
+        checks: count,
+        invalidations: count,
+        pendingReplay: count,
+        resetsDetected: count,
+        tokenWaits: count,
+        tokenBypasses: count,
+      })
+      .meta({
+        description:
+          "checks: tag version refreshes from Redis; resetsDetected: tags Redis had forgotten (restart, eviction) while this isolate knew them; " +
+          "tokenWaits: reads whose x-netra-consistency token was ahead of this isolate (one refresh); tokenBypasses: still ahead after it (served from Postgres)",
+      }),
+    unverified: count.meta({ description: "L1 values not served because their tags could not be verified within the bound (Redis unreachable)" }),
     breaker: z.object({ state: z.enum(["closed", "open", "half-open"]), consecutiveFailures: count, opens: count }),
     rateLimit: z
       .object({

@@ -1,0 +1,117 @@
+/**
+ * l1_hit_overhead_ratio: the L1-hit read path (optimizer.read of a user by id, no token)
+ * with this tree's coherence bookkeeping (row tags, token check, verification bound) over
+ * the same path at a baseline commit, both in this Node process. The baseline's `shared/`
+ * is extracted with `git archive` under node_modules/.cache (so it resolves the same
+ * packages) and imported beside ours. Neither touches I/O during the timing: the executor
+ * answers once to fill L1, and the tag check interval is longer than the run.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "../lib/dev-servers.ts";
+import { percentile } from "./cache-fixture.ts";
+
+/** The last commit before the coherence work (issue 15). */
+export const DEFAULT_BASELINE = "1e18cb1";
+
+interface Tree {
+  createTieredCache(deps: unknown): {
+    read(key: string, tags: readonly string[], load: () => Promise<unknown>, policy: { ttlSeconds: number }): Promise<{ tier: string }>;
+  };
+  createQueryOptimizer(deps: unknown): { read(sql: string, params: unknown[]): Promise<{ tier: string }> };
+}
+
+async function load(root: string): Promise<Tree> {
+  const url = (path: string) => pathToFileURL(join(root, path)).href;
+  const cache = (await import(url("shared/cache/index.ts"))) as Pick<Tree, "createTieredCache">;
+  const optimizer = (await import(url("shared/db/query-optimizer.ts"))) as Pick<Tree, "createQueryOptimizer">;
+  return { ...cache, ...optimizer };
+}
+
+const POLICY = {
+  ttlSeconds: { user: 3600, config: 3600, default: 3600 },
+  tableClasses: {},
+  slowQueryThresholdMs: 60_000,
+  explainSlowQueries: false,
+  slowQueryLogSize: 10,
+  statsMaxFingerprints: 100,
+  analysisCacheSize: 100,
+  topFingerprints: 5,
+};
+
+/** A store that is never expected to answer during timing; it fails loudly if it is asked. */
+const noStore = new Proxy({}, { get: () => () => Promise.reject(new Error("store called during an L1-hit benchmark")) });
+
+const SQL = "SELECT id::text AS id, email, display_name, plan_tier, role, created_at, updated_at FROM users WHERE id = $1";
+
+async function hotReader(tree: Tree, ids: string[]) {
+  const cache = tree.createTieredCache({ store: noStore, options: { tagCheckIntervalMs: 3_600_000, keyPrefix: "bench:" } });
+  const executor = {
+    run: async (_sql: string, params: readonly unknown[]) => ({ rows: [{ id: params[0], email: "a@b", display_name: null }], rowCount: 1, command: "SELECT" }),
+    transaction: () => Promise.reject(new Error("unused")),
+    explain: () => Promise.reject(new Error("unused")),
+  };
+  const optimizer = tree.createQueryOptimizer({ executor, cache, policy: POLICY });
+  // First reads load (the store fails: L1 only), then every read is an L1 hit.
+  for (const id of ids) await optimizer.read(SQL, [id]).catch(() => undefined);
+  for (const id of ids) if ((await optimizer.read(SQL, [id])).tier !== "l1") throw new Error("not an L1 hit");
+  return async (n: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await optimizer.read(SQL, [ids[i % ids.length]!]);
+    return ((performance.now() - t0) * 1000) / n;
+  };
+}
+
+/** The cache alone, with the tags each tree gives a read by id (baseline: the table; now: the table and the row). */
+async function hotCache(tree: Tree, ids: string[], rowTags: boolean) {
+  const cache = tree.createTieredCache({ store: noStore, options: { tagCheckIntervalMs: 3_600_000, keyPrefix: "bench:" } });
+  const tags = ids.map((id) => (rowTags ? ["public.users", `public.users:id=${id}`] : ["public.users"]));
+  const policy = { ttlSeconds: 3600 };
+  const value = async () => ({ rows: [] });
+  for (let i = 0; i < ids.length; i++) await cache.read(`k${i}`, tags[i]!, value, policy).catch(() => undefined);
+  return async (n: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const k = i % ids.length;
+      await cache.read(`k${k}`, tags[k]!, value, policy);
+    }
+    return ((performance.now() - t0) * 1000) / n;
+  };
+}
+
+export async function l1HitOverhead(baseline = DEFAULT_BASELINE, rounds = 60, perRound = 20_000) {
+  const dir = join(repoRoot, "node_modules/.cache/netra-baseline", baseline);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const archive = execFileSync("git", ["archive", baseline, "shared"], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+  execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  const ids = Array.from({ length: 100 }, (_, i) => String(i + 1));
+  const [old, now] = [await load(dir), await load(repoRoot)];
+  const readers = {
+    baseline: await hotReader(old, ids),
+    current: await hotReader(now, ids),
+    cacheBaseline: await hotCache(old, ids, false),
+    cacheCurrent: await hotCache(now, ids, true),
+  };
+  const samples: Record<keyof typeof readers, number[]> = { baseline: [], current: [], cacheBaseline: [], cacheCurrent: [] };
+  const names = Object.keys(readers) as (keyof typeof readers)[];
+  for (let r = 0; r < 5; r++) for (const name of names) await readers[name](perRound);
+  for (let r = 0; r < rounds; r++) {
+    // Rotate the order so drift on the shared machine hits every variant alike.
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(r + j) % names.length]!;
+      samples[name].push(await readers[name](perRound));
+    }
+  }
+  const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 0.5);
+  return {
+    baselineUs: p50(samples.baseline),
+    currentUs: p50(samples.current),
+    ratio: p50(samples.current) / p50(samples.baseline),
+    cacheBaselineUs: p50(samples.cacheBaseline),
+    cacheCurrentUs: p50(samples.cacheCurrent),
+    cacheRatio: p50(samples.cacheCurrent) / p50(samples.cacheBaseline),
+  };
+}
