@@ -17,7 +17,8 @@ import type { AppConfig } from "../../shared/config.ts";
 import { accessConfig } from "./access-config.ts";
 import { problem } from "./problem.ts";
 
-const ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id"];
+// x-netra-consistency both ways: a browser app on another origin reads it from a write and sends it back on reads.
+const ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id", "x-netra-consistency"];
 const EXPOSE_HEADERS = [
   "x-request-id",
   "x-cache",
@@ -27,6 +28,7 @@ const EXPOSE_HEADERS = [
   "ratelimit-remaining",
   "ratelimit-reset",
   "ratelimit-policy",
+  "x-netra-consistency",
 ];
 const ALLOW_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 const MAX_AGE_SECONDS = 600;

@@ -58,6 +58,7 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(res.headers.get("access-control-allow-headers")).toContain("authorization");
     expect(res.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(res.headers.get("access-control-allow-headers")).toContain("x-netra-consistency");
     expect(res.headers.get("access-control-allow-credentials")).toBeNull();
     expect(res.headers.get("vary")).toContain("Origin");
 
@@ -66,6 +67,7 @@ describe("CORS", () => {
     expect(get.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(get.headers.get("access-control-expose-headers")).toContain("ratelimit-remaining");
     expect(get.headers.get("access-control-expose-headers")).toContain("retry-after");
+    expect(get.headers.get("access-control-expose-headers")).toContain("x-netra-consistency");
   });
 
   it("refuses a preflight from any other origin with 403 cors_origin_denied and grants it nothing", async () => {
