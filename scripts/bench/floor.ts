@@ -20,10 +20,10 @@
 import os from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { localConfig, localUrls } from "../lib/local-config.ts";
+import { localConfig } from "../lib/local-config.ts";
 import { repoRoot, startWrangler, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
 import { buildWorkerSnapshot } from "../lib/worker-snapshot.ts";
-import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
+import { snapshotVars } from "./snapshot-vars.ts";
 import { createBenchDatabase } from "./cache-fixture.ts";
 import { profileCpu, type CpuProfile } from "./cpu-profile.ts";
 import type { BenchReport } from "./report.ts";
@@ -93,17 +93,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
   const loadBefore = loadavg();
   try {
     const config = buildWorkerSnapshot(SNAPSHOT_DIR);
-    const vars: Record<string, string> = {
-      ...localUrls(),
-      DATABASE_URL: db.url,
-      API_ADMIN_KEY: adminKey,
-      ROOM_TOKEN_SECRET: LOCAL_ROOM_TOKEN_SECRET,
-      RATE_LIMIT_KEY_REQUESTS: "100000000",
-      RATE_LIMIT_IP_REQUESTS: "100000000",
-      CACHE_TTL_USER_DATA_SECONDS: "3600",
-      ...o.overrides,
-    };
-    delete vars.REDIS_URL;
+    const vars = snapshotVars(db.url, adminKey, o.overrides);
     const quiet = process.env.BENCH_VERBOSE !== "1";
     const bare = startWrangler({ ...localConfig(), wrangler: BARE }, { quiet, extraArgs: ["-c", join(repoRoot, "scripts/bench/fixtures/bare-worker/wrangler.toml")] });
     servers.push(bare);

@@ -13,10 +13,10 @@
  * benchmark measures the API, not the limiter's 429s (the limiter still runs).
  */
 import autocannon from "autocannon";
-import { localConfig, localUrls } from "../lib/local-config.ts";
+import { localConfig } from "../lib/local-config.ts";
 import { startWrangler, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
 import { buildWorkerSnapshot } from "../lib/worker-snapshot.ts";
-import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
+import { snapshotVars } from "./snapshot-vars.ts";
 import { createBenchDatabase } from "./cache-fixture.ts";
 import type { BenchReport } from "./report.ts";
 
@@ -80,18 +80,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
   let server: DevServer | undefined;
   try {
     const config = buildWorkerSnapshot(SNAPSHOT_DIR);
-    // The snapshot's directory has no .dev.vars: every setting is passed here.
-    const vars: Record<string, string> = {
-      ...localUrls(),
-      DATABASE_URL: db.url,
-      API_ADMIN_KEY: adminKey,
-      ROOM_TOKEN_SECRET: LOCAL_ROOM_TOKEN_SECRET,
-      RATE_LIMIT_KEY_REQUESTS: "100000000",
-      RATE_LIMIT_IP_REQUESTS: "100000000",
-      // One warm user for the whole run: its L1 entry must outlive the run (the default user TTL is 60 s).
-      CACHE_TTL_USER_DATA_SECONDS: "3600",
-    };
-    delete vars.REDIS_URL;
+    const vars = snapshotVars(db.url, adminKey);
     server = startWrangler({ ...localConfig(), wrangler: PORTS }, {
       quiet: process.env.BENCH_VERBOSE !== "1",
       extraArgs: ["-c", config, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
