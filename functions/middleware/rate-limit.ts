@@ -1,6 +1,7 @@
 /**
- * Sliding-window rate limits with @upstash/ratelimit, in Redis so every isolate
- * shares the count:
+ * Sliding-window rate limits counted in Redis, so every isolate shares the count,
+ * and answered from the isolate's memory between budget leases
+ * (shared/ratelimit/lease-limiter.ts says how and what that costs in accuracy):
  * - per API key for requests with a valid key (RATE_LIMIT_KEY_*),
  * - per client address for everything else (RATE_LIMIT_IP_*; client-identity.ts
  *   says which address), and additionally per address for POST /dashboard/login
@@ -10,28 +11,27 @@
  * response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`
  * (seconds until the window resets) and `RateLimit-Policy` (`<limit>;w=<window>`).
  *
- * The library's ephemeral cache (one Map per limiter per isolate) remembers
- * identifiers that hit their limit until their reset, so a client hammering past
- * its limit is refused without a Redis round trip.
+ * A client that hit its limit is refused from memory until the window ends, so
+ * hammering past the limit costs no Redis round trip.
  *
  * Counters live under `<RATE_LIMIT_PREFIX>:<database tag>:<rule>:`: key ids belong to
  * one database, so deployments (or test databases) sharing a Redis never share buckets.
  *
- * Redis down or slow: the check gives up after RATE_LIMIT_TIMEOUT_MS (the
- * library's `timeout`) or on the client's error, and the request goes through
+ * Redis down or slow: a check that needs a lease gives up after RATE_LIMIT_TIMEOUT_MS
+ * or on the client's error, and the request goes through
  * (fail open: an outage of the limiter must not become an outage of the API).
  * Each such pass is counted (`rateLimitStats`, in GET /v1/ops/cache as `rateLimit`).
  */
-import { Ratelimit } from "@upstash/ratelimit";
 import type { Context, MiddlewareHandler } from "hono";
 import { upstashRedis } from "../../shared/cache/upstash-client.ts";
 import type { AppConfig, RateLimitRule } from "../../shared/config.ts";
+import { LEASE_DEFAULTS, LeaseLimiter } from "../../shared/ratelimit/lease-limiter.ts";
+import { RedisLeaseStore } from "../../shared/ratelimit/redis-lease-store.ts";
 import type { ApiEnv } from "../api-env.ts";
 import { cacheKeyPrefix } from "../services.ts";
 import { waitUntil } from "../wait-until.ts";
 import { accessConfig } from "./access-config.ts";
 import { identify, type Identity } from "./client-identity.ts";
-import { withPortableScripts } from "./rate-limit-redis.ts";
 import { problem } from "./problem.ts";
 
 export interface RateLimitStats {
@@ -39,7 +39,7 @@ export interface RateLimitStats {
   checked: number;
   allowed: number;
   limited: number;
-  /** Of `limited`: refused from the ephemeral cache, without Redis. */
+  /** Of `limited`: refused from memory (the client was over its limit in this window), without Redis. */
   limitedFromCache: number;
   /** Requests let through because Redis did not answer in time, or failed. */
   failOpen: { timeout: number; error: number };
@@ -49,7 +49,7 @@ type RuleName = "perKey" | "perIp" | "login";
 
 interface Limiter {
   rule: RateLimitRule;
-  ratelimit: Ratelimit;
+  leases: LeaseLimiter;
 }
 
 interface LimiterSet {
@@ -79,7 +79,7 @@ function limitersFor(config: AppConfig): LimiterSet | null {
   if (config.redis.url === undefined || config.redis.token === undefined) {
     set = null;
   } else {
-    const redis = withPortableScripts(upstashRedis(config.redis));
+    const redis = upstashRedis(config.redis);
     const { rateLimit } = config.access;
     // Key ids (and the bootstrap key) belong to one database: deployments sharing a Redis count apart.
     const deployment = /([0-9a-z]+):$/.exec(cacheKeyPrefix(config.postgres.databaseUrl))![1];
@@ -87,16 +87,9 @@ function limitersFor(config: AppConfig): LimiterSet | null {
     for (const name of ["perKey", "perIp", "login"] as const) {
       const rule = rateLimit[name];
       if (rule.requests === 0) continue;
-      const ratelimit = new Ratelimit({
-        redis,
-        limiter: Ratelimit.slidingWindow(rule.requests, `${rule.windowSeconds} s`),
-        prefix: `${rateLimit.prefix}:${deployment}:${name}`,
-        ephemeralCache: new Map(),
-        timeout: rateLimit.timeoutMs,
-        analytics: false,
-        enableTelemetry: false,
-      });
-      limiters[name] = { rule, ratelimit };
+      const store = new RedisLeaseStore(redis, `${rateLimit.prefix}:${deployment}:${name}`);
+      const leases = new LeaseLimiter(store, { limit: rule.requests, windowMs: rule.windowSeconds * 1000 }, { ...LEASE_DEFAULTS, timeoutMs: rateLimit.timeoutMs });
+      limiters[name] = { rule, leases };
     }
     set = { limiters, stats: newStats() };
   }
@@ -134,25 +127,20 @@ type Outcome = { kind: "passed"; budget: Budget | undefined } | { kind: "refused
 async function check(c: Context, set: LimiterSet, limiter: Limiter, identifier: string): Promise<Outcome> {
   const { stats } = set;
   stats.checked++;
-  let result: Awaited<ReturnType<Ratelimit["limit"]>>;
-  try {
-    result = await limiter.ratelimit.limit(identifier);
-  } catch {
-    stats.failOpen.error++;
+  const decision = await limiter.leases.check(identifier);
+  if (decision.kind === "unavailable") {
+    // A grant that arrives after the timeout is kept for the next request.
+    waitUntil(c, decision.pending);
+    stats.failOpen[decision.reason]++;
     return { kind: "passed", budget: undefined };
   }
-  waitUntil(c, result.pending);
-  if (result.reason === "timeout") {
-    stats.failOpen.timeout++;
-    return { kind: "passed", budget: undefined };
-  }
-  const budget: Budget = { limit: result.limit, remaining: result.remaining, reset: result.reset, windowSeconds: limiter.rule.windowSeconds };
-  if (result.success) {
+  const budget: Budget = { limit: decision.limit, remaining: decision.remaining, reset: decision.reset, windowSeconds: limiter.rule.windowSeconds };
+  if (decision.kind === "allowed") {
     stats.allowed++;
     return { kind: "passed", budget };
   }
   stats.limited++;
-  if (result.reason === "cacheBlock") stats.limitedFromCache++;
+  if (decision.fromMemory) stats.limitedFromCache++;
   return { kind: "refused", budget };
 }
 
