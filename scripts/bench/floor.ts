@@ -4,6 +4,8 @@
  * under its own `wrangler dev` on loopback (ports 8742 and 8743, inspectors 9742 and 9743),
  * in one run, in alternating rounds: bare GET /v1/ping, our GET /v1/ping (an API key) and
  * our GET /v1/users/:id (an L1 hit), `duration` seconds each per round (autocannon).
+ * A third server (port 8744) runs the bare worker writing one log line per request:
+ * the reference for what our request log line alone costs under `wrangler dev`.
  *
  * Ours runs with every production default on: the rate limiter checks every request,
  * request logs are written, metrics events are recorded and flushed to ClickHouse, the
@@ -30,6 +32,7 @@ import type { BenchReport } from "./report.ts";
 
 const BARE = { port: 8742, inspectorPort: 9742 };
 const OURS = { port: 8743, inspectorPort: 9743 };
+const BARE_LOG = { port: 8744, inspectorPort: 9744 };
 const SNAPSHOT_DIR = "/tmp/netra-bench-floor/worker";
 
 interface Options {
@@ -97,9 +100,12 @@ export default async function run(args: string[]): Promise<BenchReport> {
     const quiet = process.env.BENCH_VERBOSE !== "1";
     const bare = startWrangler({ ...localConfig(), wrangler: BARE }, { quiet, extraArgs: ["-c", join(repoRoot, "scripts/bench/fixtures/bare-worker/wrangler.toml")] });
     servers.push(bare);
+    const bareLog = startWrangler({ ...localConfig(), wrangler: BARE_LOG }, { quiet, extraArgs: ["-c", join(repoRoot, "scripts/bench/fixtures/bare-worker/wrangler.toml"), "--var", "LOG_EACH_REQUEST:1"] });
+    servers.push(bareLog);
     const ours = startWrangler({ ...localConfig(), wrangler: OURS }, { quiet, extraArgs: ["-c", config, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])] });
     servers.push(ours);
     await waitForHttp(`${bare.url}/v1/ping`, { server: bare, ok: (s) => s === 200, timeoutMs: 90_000 });
+    await waitForHttp(`${bareLog.url}/v1/ping`, { server: bareLog, ok: (s) => s === 200, timeoutMs: 90_000 });
     await waitForHttp(`${ours.url}/ping`, { server: ours, ok: (s) => s === 200, timeoutMs: 90_000 });
 
     // A real API key (verified against Postgres, then from the isolate's key cache), as clients send.
@@ -115,15 +121,16 @@ export default async function run(args: string[]): Promise<BenchReport> {
     await header(l1Url, headers, "x-cache");
     const tierBefore = await header(l1Url, headers, "x-cache");
 
-    // Warm-up, not measured: JIT, key cache, connection pools, on all three.
-    for (const url of [`${bare.url}/v1/ping`, pingUrl, l1Url]) await autocannon({ url, connections: o.connections, duration: 2, headers });
+    // Warm-up, not measured: JIT, key cache, connection pools, on all four.
+    for (const url of [`${bare.url}/v1/ping`, `${bareLog.url}/v1/ping`, pingUrl, l1Url]) await autocannon({ url, connections: o.connections, duration: 2, headers });
 
-    const rounds: { round: number; bare: Run; ping: Run; l1: Run }[] = [];
+    const rounds: { round: number; bare: Run; bareLog: Run; ping: Run; l1: Run }[] = [];
     for (let r = 1; r <= o.rounds; r++) {
       const bareRun = await load(`${bare.url}/v1/ping`, o, {});
+      const bareLogRun = await load(`${bareLog.url}/v1/ping`, o, {});
       const pingRun = await load(pingUrl, o, headers);
       const l1Run = await load(l1Url, o, headers);
-      rounds.push({ round: r, bare: bareRun, ping: pingRun, l1: l1Run });
+      rounds.push({ round: r, bare: bareRun, bareLog: bareLogRun, ping: pingRun, l1: l1Run });
     }
     const tierAfter = await header(l1Url, headers, "x-cache");
 
@@ -138,7 +145,8 @@ export default async function run(args: string[]): Promise<BenchReport> {
     const pingVsBare = sum((x) => x.ping) / bareTotal;
     const l1VsBare = sum((x) => x.l1) / bareTotal;
     const cpuPerHit = profile.busyMs / Math.max(1, profiled);
-    const bad = rounds.reduce((n, x) => n + x.bare.bad + x.ping.bad + x.l1.bad, 0);
+    const bareLogTotal = sum((x) => x.bareLog);
+    const bad = rounds.reduce((n, x) => n + x.bare.bad + x.bareLog.bad + x.ping.bad + x.l1.bad, 0);
     const seconds = o.duration * o.rounds;
     return {
       figures: {
@@ -146,6 +154,10 @@ export default async function run(args: string[]): Promise<BenchReport> {
         l1_hit_vs_bare: round(l1VsBare),
         worker_cpu_ms_per_l1_hit: round(cpuPerHit),
         bare_req_per_s: round(bareTotal / seconds, 1),
+        bare_with_log_line_req_per_s: round(bareLogTotal / seconds, 1),
+        log_line_vs_bare: round(bareLogTotal / bareTotal),
+        ping_vs_bare_with_log_line: round(sum((x) => x.ping) / bareLogTotal),
+        l1_hit_vs_bare_with_log_line: round(sum((x) => x.l1) / bareLogTotal),
         ping_req_per_s: round(sum((x) => x.ping) / seconds, 1),
         l1_hit_req_per_s: round(sum((x) => x.l1) / seconds, 1),
         errors: bad,
@@ -163,6 +175,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
         [`rounds: ${o.connections} connections, ${o.duration} s per route, through wrangler dev`]: rounds.map((x) => ({
           round: x.round,
           "bare req/s": round(x.bare.reqPerSec, 1),
+          "bare+log req/s": round(x.bareLog.reqPerSec, 1),
           "ping req/s": round(x.ping.reqPerSec, 1),
           "l1 req/s": round(x.l1.reqPerSec, 1),
           ping_vs_bare: round(x.ping.reqPerSec / x.bare.reqPerSec),
@@ -180,6 +193,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
       notes: [
         `The L1 route's x-cache was "${tierBefore}" before the rounds and "${tierAfter}" after them (both must be l1).`,
         `Load average (1/5/15 min) of this 2-core machine: ${loadBefore} before, ${loadAfter} after; autocannon runs in this process.`,
+        "bare+log is the bare worker writing one console.log line per request (LOG_EACH_REQUEST=1): *_with_log_line compares ours against it.",
         "Busy CPU is every profile sample that is not (idle): JavaScript, the runtime's native work on the isolate's thread ((program)) and GC.",
       ],
     };
