@@ -17,6 +17,7 @@ import { notFound, onError } from "./middleware/problem.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestTimeout } from "./middleware/request-timeout.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { isolateServices } from "./middleware/services.ts";
 import { serveOpenApi } from "./openapi.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -27,6 +28,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // OpenAPIHono: each mounted router's route definitions merge into one document.
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
+  // The isolate's services on c.var for everything below (one place builds them).
+  app.use(isolateServices());
   // After requestId (events carry it), before everything else (the duration covers it all).
   app.use(metrics());
   // Access (README "Access"): the log line sees every outcome below it; headers go on

@@ -1,18 +1,22 @@
 /**
- * Per-isolate wiring: config -> Upstash client -> tiered cache -> query optimizer
- * -> stores and key verifier. Built once per config object (configFor(env) hands
- * every request of an isolate the same one) and reused, so L1, the tag table,
- * single-flight, query stats and the key cache are shared by the isolate's
- * requests. Nothing here holds a request: request-scoped waitUntil travels in the
- * ReadContext each call receives.
+ * Per-isolate wiring, the one place it happens: config -> Upstash client -> tiered
+ * cache -> query optimizer -> stores and key verifier, plus the rate limits, the
+ * CORS policy and the key-usage throttle. Built once per config object
+ * (configFor(env) hands every request of an isolate the same one) and reused, so
+ * L1, the tag table, single-flight, query stats, the key cache and the limiters'
+ * leases are shared by the isolate's requests; middleware/services.ts puts them on
+ * `c.var.services`. Nothing here holds a request: request-scoped waitUntil travels
+ * in the ReadContext each call receives.
  */
 import { apiKeyStore } from "../shared/api/store/api-keys.ts";
 import { agentStateStore } from "../shared/api/store/agent-states.ts";
 import { auditLogStore } from "../shared/api/store/audit-logs.ts";
 import { userStore } from "../shared/api/store/users.ts";
 import { createKeyVerifier, type KeyVerifier } from "../shared/api/key-verifier.ts";
+import { createUsageThrottle, type UsageThrottle } from "../shared/api/key-usage.ts";
 import { cacheOptionsFromConfig, createTieredCache, upstashCacheStore, type TieredCache } from "../shared/cache/index.ts";
 import { upstashRedis } from "../shared/cache/upstash-client.ts";
+import type { MiddlewareHandler } from "hono";
 import type { AppConfig } from "../shared/config.ts";
 import { createNeonExecutor } from "../shared/db/executor.ts";
 import { createQueryOptimizer } from "../shared/db/query-optimizer.ts";
@@ -22,6 +26,9 @@ import { queryObserverFor } from "./analytics.ts";
 import { configFor } from "./config.ts";
 import type { Env } from "./env.ts";
 import { logInfo } from "./log.ts";
+import { createBodyLimit } from "./middleware/body-limit.ts";
+import { createCors } from "./middleware/cors.ts";
+import { createRateLimits, type RateLimits } from "./middleware/rate-limit.ts";
 
 export interface Services {
   config: AppConfig;
@@ -32,6 +39,14 @@ export interface Services {
   auditLogs: ReturnType<typeof auditLogStore>;
   agentStates: ReturnType<typeof agentStateStore>;
   apiKeys: ReturnType<typeof apiKeyStore>;
+  /** Null when Redis is not configured. */
+  rateLimits: RateLimits | null;
+  /** Undefined when CORS_ALLOWED_ORIGINS is empty. */
+  cors: MiddlewareHandler | undefined;
+  /** Stamps a key's last_used_at at most once a minute. */
+  keyUsage: UsageThrottle;
+  /** BODY_MAX_BYTES, enforced before any route reads a body. */
+  bodyLimit: MiddlewareHandler;
 }
 
 const byConfig = new WeakMap<AppConfig, Services>();
@@ -42,6 +57,11 @@ const byConfig = new WeakMap<AppConfig, Services>();
  * dev one, sharing an Upstash instance can then never serve each other's rows.
  */
 export function cacheKeyPrefix(databaseUrl: string): string {
+  return `netra:cache:${deploymentTag(databaseUrl)}:`;
+}
+
+/** A short hash of the database's identity (host, port, name): what deployments sharing a Redis are told apart by. */
+export function deploymentTag(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   const identity = `${url.hostname}:${url.port}${url.pathname}`;
   let hash = 0x811c9dc5;
@@ -49,7 +69,7 @@ export function cacheKeyPrefix(databaseUrl: string): string {
     hash ^= identity.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return `netra:cache:${(hash >>> 0).toString(36)}:`;
+  return (hash >>> 0).toString(36);
 }
 
 /**
@@ -82,6 +102,10 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     auditLogs: auditLogStore(optimizer),
     agentStates: agentStateStore(optimizer),
     apiKeys,
+    rateLimits: createRateLimits(config, deploymentTag(config.postgres.databaseUrl)),
+    cors: createCors(config),
+    keyUsage: createUsageThrottle(),
+    bodyLimit: createBodyLimit(config.access.bodyMaxBytes),
   };
 }
 

@@ -5,13 +5,13 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bearerToken, scopeGrants, type Scope } from "../../shared/api/api-keys.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { problem } from "./problem.ts";
 import { verifiedKey } from "./verified-key.ts";
 
 const REALM = 'Bearer realm="netra-edge"';
 
-export function requireScope(scope: Scope): MiddlewareHandler<ApiEnv> {
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization");
     if (header === undefined || header.trim() === "") {

@@ -8,11 +8,8 @@
  */
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { accessConfig } from "./access-config.ts";
+import type { AppEnv } from "../env.ts";
 import { problem } from "./problem.ts";
-
-/** Used when the env is invalid (the route then answers the config error). */
-export const DEFAULT_BODY_MAX_BYTES = 1024 * 1024;
 
 export function payloadTooLarge(c: Context, maxBytes: number): Response {
   return problem(c, {
@@ -23,16 +20,16 @@ export function payloadTooLarge(c: Context, maxBytes: number): Response {
   });
 }
 
-export function bodySizeLimit(): MiddlewareHandler {
-  const bySize = new Map<number, MiddlewareHandler>();
+/** The limit for `maxSize` bytes (built once per config by functions/services.ts). */
+export function createBodyLimit(maxSize: number): MiddlewareHandler {
+  return bodyLimit({ maxSize, onError: (ctx) => payloadTooLarge(ctx, maxSize) });
+}
+
+/** Without valid services (an invalid env) no limit applies: the route answers the config error before reading. */
+export function bodySizeLimit(): MiddlewareHandler<AppEnv> {
   return (c, next) => {
-    const maxSize = accessConfig(c.env)?.access.bodyMaxBytes ?? DEFAULT_BODY_MAX_BYTES;
-    let limit = bySize.get(maxSize);
-    if (limit === undefined) {
-      limit = bodyLimit({ maxSize, onError: (ctx) => payloadTooLarge(ctx, maxSize) });
-      bySize.set(maxSize, limit);
-    }
-    return readWithin(limit, c, next);
+    const limit = c.get("services")?.bodyLimit;
+    return limit === undefined ? next() : readWithin(limit, c, next);
   };
 }
 

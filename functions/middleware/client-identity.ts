@@ -15,11 +15,10 @@
 import type { Context } from "hono";
 import { bearerToken } from "../../shared/api/api-keys.ts";
 import { BOOTSTRAP_KEY_ID } from "../../shared/api/key-verifier.ts";
-import { createUsageThrottle, type UsageThrottle } from "../../shared/api/key-usage.ts";
 import type { AppConfig } from "../../shared/config.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
-import { servicesFor } from "../services.ts";
+import type { Services } from "../services.ts";
 import { readContext } from "./read-context.ts";
 import { verifiedKey } from "./verified-key.ts";
 
@@ -83,20 +82,12 @@ export function clientAddress(headers: { get(name: string): string | null }, hea
   return addressBucket(value) ?? UNKNOWN_ADDRESS;
 }
 
-const throttles = new WeakMap<AppConfig, UsageThrottle>();
-
-function stampLastUsed(c: Context<ApiEnv>, config: AppConfig, keyId: string): void {
-  if (keyId === BOOTSTRAP_KEY_ID) return;
-  let throttle = throttles.get(config);
-  if (throttle === undefined) {
-    throttle = createUsageThrottle();
-    throttles.set(config, throttle);
-  }
-  if (!throttle.due(keyId)) return;
+function stampLastUsed(c: Context<AppEnv>, services: Services, keyId: string): void {
+  if (keyId === BOOTSTRAP_KEY_ID || !services.keyUsage.due(keyId)) return;
   const requestId = c.get("requestId");
   const ctx = readContext(c);
-  const stamping = servicesFor(c.env)
-    .apiKeys.admin(ctx)
+  const stamping = services.apiKeys
+    .admin(ctx)
     .touch(keyId)
     .catch((error: unknown) => logError("last_used_at update failed", error, { requestId, keyId }));
   if (ctx.waitUntil) ctx.waitUntil(stamping);
@@ -107,18 +98,18 @@ function stampLastUsed(c: Context<ApiEnv>, config: AppConfig, keyId: string): vo
  * anything else (no key, a wrong key, the key store unreachable) by its address.
  * The route's own requireScope still decides access; this only picks the bucket.
  */
-export async function identify(c: Context<ApiEnv>, config: AppConfig): Promise<Identity> {
+export async function identify(c: Context<AppEnv>, services: Services): Promise<Identity> {
   const token = bearerToken(c.req.header("authorization"));
   if (token !== undefined) {
     try {
       const principal = await verifiedKey(c, token);
       if (principal !== undefined) {
-        stampLastUsed(c, config, principal.keyId);
+        stampLastUsed(c, services, principal.keyId);
         return { kind: "key", keyId: principal.keyId };
       }
     } catch {
       // The key store is down: the route's requireScope answers 503; count the request by address.
     }
   }
-  return { kind: "ip", address: clientAddress(c.req.raw.headers, config.access.clientIpHeader) };
+  return { kind: "ip", address: clientAddress(c.req.raw.headers, services.config.access.clientIpHeader) };
 }

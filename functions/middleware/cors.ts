@@ -14,7 +14,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppConfig } from "../../shared/config.ts";
-import { accessConfig } from "./access-config.ts";
+import type { AppEnv } from "../env.ts";
 import { problem } from "./problem.ts";
 
 // x-netra-consistency both ways: a browser app on another origin reads it from a write and sends it back on reads.
@@ -38,34 +38,30 @@ export function originAllowed(allowed: readonly string[], origin: string): boole
   return allowed.includes("*") || allowed.includes(origin);
 }
 
-const handlers = new WeakMap<AppConfig, MiddlewareHandler>();
-
-function handlerFor(config: AppConfig): MiddlewareHandler {
-  let handler = handlers.get(config);
-  if (handler === undefined) {
-    const allowed = config.access.corsAllowedOrigins;
-    handler = cors({
-      origin: allowed.includes("*") ? "*" : (origin) => (originAllowed(allowed, origin) ? origin : null),
-      allowMethods: ALLOW_METHODS,
-      allowHeaders: ALLOW_HEADERS,
-      exposeHeaders: EXPOSE_HEADERS,
-      maxAge: MAX_AGE_SECONDS,
-      credentials: false,
-    });
-    handlers.set(config, handler);
-  }
-  return handler;
+/** The CORS handler of a config (built once per config by functions/services.ts); undefined when no origin is allowed. */
+export function createCors(config: AppConfig): MiddlewareHandler | undefined {
+  const allowed = config.access.corsAllowedOrigins;
+  if (allowed.length === 0) return undefined;
+  return cors({
+    origin: allowed.includes("*") ? "*" : (origin) => (originAllowed(allowed, origin) ? origin : null),
+    allowMethods: ALLOW_METHODS,
+    allowHeaders: ALLOW_HEADERS,
+    exposeHeaders: EXPOSE_HEADERS,
+    maxAge: MAX_AGE_SECONDS,
+    credentials: false,
+  });
 }
 
-export function corsAllowList(): MiddlewareHandler {
+export function corsAllowList(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const config = accessConfig(c.env);
-    if (config === undefined || config.access.corsAllowedOrigins.length === 0) return next();
+    const services = c.get("services");
+    if (services?.cors === undefined) return next();
+    const allowed = services.config.access.corsAllowedOrigins;
     const origin = c.req.header("origin");
     const preflight = c.req.method === "OPTIONS" && origin !== undefined && c.req.header("access-control-request-method") !== undefined;
-    if (preflight && !originAllowed(config.access.corsAllowedOrigins, origin)) {
+    if (preflight && !originAllowed(allowed, origin)) {
       return problem(c, { status: 403, code: "cors_origin_denied", title: "Forbidden", detail: "This origin is not allowed to call the API (CORS_ALLOWED_ORIGINS)" });
     }
-    return handlerFor(config)(c, next);
+    return services.cors(c, next);
   };
 }

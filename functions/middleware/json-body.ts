@@ -4,12 +4,12 @@
  * Hono's body cache, so the zod validator that runs next reuses the parsed value.
  */
 import type { MiddlewareHandler } from "hono";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { problem } from "./problem.ts";
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/i;
 
-export const jsonBody: MiddlewareHandler<ApiEnv> = async (c, next) => {
+export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const contentType = c.req.header("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {

@@ -12,9 +12,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppConfig } from "../../shared/config.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { logRequest, rememberSecrets } from "../log.ts";
-import { accessConfig } from "./access-config.ts";
 
 const remembered = new WeakSet<AppConfig>();
 
@@ -36,9 +35,9 @@ export function configSecrets(config: AppConfig): (string | undefined)[] {
   ];
 }
 
-export function requestLog(): MiddlewareHandler<ApiEnv> {
+export function requestLog(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const config = accessConfig(c.env);
+    const config = c.get("services")?.config;
     if (config !== undefined && !remembered.has(config)) {
       rememberSecrets(configSecrets(config));
       remembered.add(config);

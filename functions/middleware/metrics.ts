@@ -20,7 +20,7 @@ import { cacheTier, responseBytes, serverTimingDbMs } from "../../shared/analyti
 import type { CacheStatsSnapshot } from "../../shared/cache/types.ts";
 import { analyticsFor, isolateId, sampleCacheCounters } from "../analytics.ts";
 import { configFor } from "../config.ts";
-import { servicesFor } from "../services.ts";
+import { requireServices } from "./services.ts";
 import type { AppEnv } from "../env.ts";
 
 /** Requests no route matched share one label instead of one per scanned path. */
@@ -39,7 +39,7 @@ export interface MetricsOptions {
 function defaultCacheStats(c: Context<AppEnv>): { intervalMs: number; read: () => CacheStatsSnapshot } | undefined {
   try {
     const config = configFor(c.env);
-    return { intervalMs: config.analytics.cacheSampleIntervalMs, read: () => servicesFor(c.env).cache.stats() };
+    return { intervalMs: config.analytics.cacheSampleIntervalMs, read: () => requireServices(c).cache.stats() };
   } catch {
     return undefined;
   }

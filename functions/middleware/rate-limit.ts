@@ -27,10 +27,8 @@ import { upstashRedis } from "../../shared/cache/upstash-client.ts";
 import type { AppConfig, RateLimitRule } from "../../shared/config.ts";
 import { LEASE_DEFAULTS, LeaseLimiter } from "../../shared/ratelimit/lease-limiter.ts";
 import { RedisLeaseStore } from "../../shared/ratelimit/redis-lease-store.ts";
-import type { ApiEnv } from "../api-env.ts";
-import { cacheKeyPrefix } from "../services.ts";
+import type { AppEnv } from "../env.ts";
 import { waitUntil } from "../wait-until.ts";
-import { accessConfig } from "./access-config.ts";
 import { identify, type Identity } from "./client-identity.ts";
 import { problem } from "./problem.ts";
 
@@ -52,7 +50,8 @@ interface Limiter {
   leases: LeaseLimiter;
 }
 
-interface LimiterSet {
+/** An isolate's limiters for one config (built by functions/services.ts) and their counters. */
+export interface RateLimits {
   limiters: Partial<Record<RuleName, Limiter>>;
   stats: RateLimitStats;
 }
@@ -66,41 +65,33 @@ export interface Budget {
   windowSeconds: number;
 }
 
-const sets = new WeakMap<AppConfig, LimiterSet | null>();
-
 function newStats(): RateLimitStats {
   return { checked: 0, allowed: 0, limited: 0, limitedFromCache: 0, failOpen: { timeout: 0, error: 0 } };
 }
 
-/** The isolate's limiters for this config; null when Redis is not configured. */
-function limitersFor(config: AppConfig): LimiterSet | null {
-  let set = sets.get(config);
-  if (set !== undefined) return set;
-  if (config.redis.url === undefined || config.redis.token === undefined) {
-    set = null;
-  } else {
-    const redis = upstashRedis(config.redis);
-    const { rateLimit } = config.access;
-    // Key ids (and the bootstrap key) belong to one database: deployments sharing a Redis count apart.
-    const deployment = /([0-9a-z]+):$/.exec(cacheKeyPrefix(config.postgres.databaseUrl))![1];
-    const limiters: LimiterSet["limiters"] = {};
-    for (const name of ["perKey", "perIp", "login"] as const) {
-      const rule = rateLimit[name];
-      if (rule.requests === 0) continue;
-      const store = new RedisLeaseStore(redis, `${rateLimit.prefix}:${deployment}:${name}`);
-      const leases = new LeaseLimiter(store, { limit: rule.requests, windowMs: rule.windowSeconds * 1000 }, { ...LEASE_DEFAULTS, timeoutMs: rateLimit.timeoutMs });
-      limiters[name] = { rule, leases };
-    }
-    set = { limiters, stats: newStats() };
+/**
+ * The limiters of a config; null when Redis is not configured. Key ids (and the
+ * bootstrap key) belong to one database, so counters carry its `deployment` tag:
+ * deployments sharing a Redis count apart.
+ */
+export function createRateLimits(config: AppConfig, deployment: string): RateLimits | null {
+  if (config.redis.url === undefined || config.redis.token === undefined) return null;
+  const redis = upstashRedis(config.redis);
+  const { rateLimit } = config.access;
+  const limiters: RateLimits["limiters"] = {};
+  for (const name of ["perKey", "perIp", "login"] as const) {
+    const rule = rateLimit[name];
+    if (rule.requests === 0) continue;
+    const store = new RedisLeaseStore(redis, `${rateLimit.prefix}:${deployment}:${name}`);
+    const leases = new LeaseLimiter(store, { limit: rule.requests, windowMs: rule.windowSeconds * 1000 }, { ...LEASE_DEFAULTS, timeoutMs: rateLimit.timeoutMs });
+    limiters[name] = { rule, leases };
   }
-  sets.set(config, set);
-  return set;
+  return { limiters, stats: newStats() };
 }
 
-/** This isolate's counters for the config, or undefined when rate limiting has no Redis. */
-export function rateLimitStats(config: AppConfig): RateLimitStats | undefined {
-  const set = limitersFor(config);
-  return set === null ? undefined : structuredClone(set.stats);
+/** A copy of the limiters' counters, or undefined when rate limiting has no Redis. */
+export function rateLimitStats(limits: RateLimits | null): RateLimitStats | undefined {
+  return limits === null ? undefined : structuredClone(limits.stats);
 }
 
 /**
@@ -124,7 +115,7 @@ export function rateLimitHeaders(budget: Budget, now: number, refused: boolean):
 
 type Outcome = { kind: "passed"; budget: Budget | undefined } | { kind: "refused"; budget: Budget };
 
-async function check(c: Context, set: LimiterSet, limiter: Limiter, identifier: string): Promise<Outcome> {
+async function check(c: Context, set: RateLimits, limiter: Limiter, identifier: string): Promise<Outcome> {
   const { stats } = set;
   stats.checked++;
   const decision = await limiter.leases.check(identifier);
@@ -144,7 +135,7 @@ async function check(c: Context, set: LimiterSet, limiter: Limiter, identifier: 
   return { kind: "refused", budget };
 }
 
-function checksFor(c: Context, set: LimiterSet, identity: Identity): { limiter: Limiter; identifier: string }[] {
+function checksFor(c: Context, set: RateLimits, identity: Identity): { limiter: Limiter; identifier: string }[] {
   const { perKey, perIp, login } = set.limiters;
   if (identity.kind === "key") return perKey ? [{ limiter: perKey, identifier: identity.keyId }] : [];
   const checks = perIp ? [{ limiter: perIp, identifier: identity.address }] : [];
@@ -156,13 +147,13 @@ function checksFor(c: Context, set: LimiterSet, identity: Identity): { limiter: 
  * @example
  * app.use(rateLimit());
  */
-export function rateLimit(): MiddlewareHandler<ApiEnv> {
+export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const config = accessConfig(c.env);
-    if (config === undefined) return next();
-    const set = limitersFor(config);
+    const services = c.get("services");
+    if (services === undefined) return next();
+    const set = services.rateLimits;
     // Identify even without limits: a verified key's last use is stamped here.
-    const identity = await identify(c, config);
+    const identity = await identify(c, services);
     if (set === null) return next();
     let tightest: Budget | undefined;
     for (const { limiter, identifier } of checksFor(c, set, identity)) {

@@ -11,7 +11,7 @@ import { ConsistencyTokenError, decodeToken, encodeToken, mergeTokens } from "..
 import type { TagVersions } from "../../shared/cache/types.ts";
 import { ApiError } from "../../shared/api/errors.ts";
 import type { ReadContext } from "../../shared/db/query-types.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 
 export const CONSISTENCY_HEADER = "x-netra-consistency";
 export const CONSISTENCY_COOKIE = "netra_consistency";
@@ -26,7 +26,7 @@ interface Session {
 /** One per request, however many times a route asks for its ReadContext. */
 const sessions = new WeakMap<Request, Session>();
 
-function sessionOf(c: Context<ApiEnv>): Session {
+function sessionOf(c: Context<AppEnv>): Session {
   let session = sessions.get(c.req.raw);
   if (session === undefined) {
     session = { carried: carriedToken(c), wrote: new Map() };
@@ -36,7 +36,7 @@ function sessionOf(c: Context<ApiEnv>): Session {
 }
 
 /** The header is the client's explicit word: malformed is a 400. A malformed cookie is ignored. */
-function carriedToken(c: Context<ApiEnv>): TagVersions | undefined {
+function carriedToken(c: Context<AppEnv>): TagVersions | undefined {
   const header = c.req.header(CONSISTENCY_HEADER);
   if (header !== undefined) {
     try {
@@ -57,7 +57,7 @@ function carriedToken(c: Context<ApiEnv>): TagVersions | undefined {
   }
 }
 
-export function readContext(c: Context<ApiEnv>): ReadContext {
+export function readContext(c: Context<AppEnv>): ReadContext {
   let executionCtx: { waitUntil(promise: Promise<unknown>): void } | undefined;
   try {
     executionCtx = c.executionCtx;

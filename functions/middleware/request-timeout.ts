@@ -14,17 +14,17 @@
  * app.use(requestTimeout());
  */
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
-import { accessConfig } from "./access-config.ts";
 import { problem } from "./problem.ts";
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const EXEMPT = new Set(["POST /v1/ops/indexes/runs"]);
 
-export function requestTimeout(): MiddlewareHandler {
+/** Without valid services (an invalid env) there is no bound: the route answers the config error at once. */
+export function requestTimeout(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (EXEMPT.has(`${c.req.method} ${c.req.path}`)) return next();
-    const timeoutMs = accessConfig(c.env)?.access.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const timeoutMs = c.get("services")?.config.access.requestTimeoutMs;
+    if (timeoutMs === undefined || EXEMPT.has(`${c.req.method} ${c.req.path}`)) return next();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const work = next();
     const deadline = new Promise<"timeout">((resolve) => {

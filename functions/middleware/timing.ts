@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { QueryTier } from "../../shared/db/query-types.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 
 /** Later in the list = further from the edge; the header reports the furthest one. */
 const TIER_ORDER: readonly QueryTier[] = ["l1", "stale", "l2", "miss", "bypass"];
@@ -25,7 +25,7 @@ export class RequestTiming {
   }
 }
 
-export const timing: MiddlewareHandler<ApiEnv> = async (c, next) => {
+export const timing: MiddlewareHandler<AppEnv> = async (c, next) => {
   const requestTiming = new RequestTiming(performance.now());
   c.set("timing", requestTiming);
   await next();
@@ -40,7 +40,7 @@ export const timing: MiddlewareHandler<ApiEnv> = async (c, next) => {
 };
 
 /** Records a store result on the request and hands back its value. */
-export function servedValue<T>(c: Context<ApiEnv>, served: { value: T; tier: QueryTier; dbMs: number }): T {
+export function servedValue<T>(c: Context<AppEnv>, served: { value: T; tier: QueryTier; dbMs: number }): T {
   c.var.timing.record(served);
   return served.value;
 }

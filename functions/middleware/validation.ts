@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { FieldIssue } from "../../shared/api/errors.ts";
 import { FIELD_LOCATION } from "../../shared/api/problem.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { problem } from "./problem.ts";
 
 type Target = "json" | "query" | "param" | "header" | "cookie" | "form";
@@ -42,7 +42,7 @@ export function fieldIssues(where: FieldIssue["in"], issues: readonly z.core.$Zo
   return out;
 }
 
-export function validationProblem(c: Context<ApiEnv>, errors: FieldIssue[]): Response {
+export function validationProblem(c: Context<AppEnv>, errors: FieldIssue[]): Response {
   const first = errors[0];
   const detail = first ? `${first.in} ${first.path || "(root)"} ${first.message}` : "The request is invalid";
   return problem(c, { status: 400, code: "validation_failed", title: "Validation failed", detail, errors });
@@ -50,7 +50,7 @@ export function validationProblem(c: Context<ApiEnv>, errors: FieldIssue[]): Res
 
 export function validationHook(
   result: { target: Target } & ({ success: true } | { success: false; error: z.ZodError }),
-  c: Context<ApiEnv>,
+  c: Context<AppEnv>,
 ): Response | undefined {
   if (result.success) return undefined;
   // @hono/zod-validator also passes the raw input as `data`; its type leaves it out on failure.

@@ -8,13 +8,13 @@
  */
 import type { Context } from "hono";
 import type { Principal } from "../../shared/api/key-verifier.ts";
-import type { ApiEnv } from "../api-env.ts";
-import { servicesFor } from "../services.ts";
+import type { AppEnv } from "../env.ts";
+import { requireServices } from "./services.ts";
 
-export function verifiedKey(c: Context<ApiEnv>, token: string): Promise<Principal | undefined> {
+export function verifiedKey(c: Context<AppEnv>, token: string): Promise<Principal | undefined> {
   const known = c.get("keyCheck");
   if (known !== undefined && known.token === token) return known.principal;
-  const principal = servicesFor(c.env).keys.verify(token);
+  const principal = requireServices(c).keys.verify(token);
   c.set("keyCheck", { token, principal });
   return principal;
 }

@@ -12,7 +12,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { scopeGrants } from "../../shared/api/api-keys.ts";
 import { AssetParams, LoginForm, Overview, OverviewQuery } from "../../shared/api/schemas/dashboard.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { configFor } from "../config.ts";
 import { ASSETS } from "../dashboard/assets.ts";
 import { overview } from "../dashboard/overview.ts";
@@ -22,7 +22,7 @@ import { logError } from "../log.ts";
 import { requireScope } from "../middleware/auth.ts";
 import { problem, ProblemError } from "../middleware/problem.ts";
 import { validationHook } from "../middleware/validation.ts";
-import { servicesFor } from "../services.ts";
+import { requireServices } from "../middleware/services.ts";
 import { jsonContent, problemCodes, publicRoute, rejectAs } from "./v1/define.ts";
 
 const PAGE_HEADERS = {
@@ -32,17 +32,17 @@ const PAGE_HEADERS = {
   "cache-control": "no-store",
 };
 
-function html(c: Context<ApiEnv>, body: string, status: 200 | 401 | 403 | 503 = 200): Response {
+function html(c: Context<AppEnv>, body: string, status: 200 | 401 | 403 | 503 = 200): Response {
   return c.html(body, status, PAGE_HEADERS);
 }
 
-async function hasSession(c: Context<ApiEnv>): Promise<boolean> {
+async function hasSession(c: Context<AppEnv>): Promise<boolean> {
   const session = await readSession(configFor(c.env), getCookie(c, SESSION_COOKIE));
   return session !== undefined && scopeGrants(session.scopes, "ops");
 }
 
 /** Cookie session for the page's own calls; a bearer key for scripts. */
-const dashboardAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
+const dashboardAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header("authorization") !== undefined) return requireScope("ops")(c, next);
   if (!(await hasSession(c))) {
     return problem(c, { status: 401, code: "session_required", title: "Unauthorized", detail: "Sign in at /dashboard, or send an API key with the ops scope as `Authorization: Bearer <key>`" });
@@ -132,7 +132,7 @@ const overviewRoute = publicRoute({
 });
 
 // Annotated: the inferred route-schema type of this chain is too complex for app.route().
-export const dashboardRoutes: OpenAPIHono<ApiEnv> = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook })
+export const dashboardRoutes: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(page, async (c) => {
     if (await hasSession(c)) return html(c, dashboardPage());
     return html(c, loginPage({ disabled: !sessionsEnabled(configFor(c.env)) }));
@@ -141,7 +141,7 @@ export const dashboardRoutes: OpenAPIHono<ApiEnv> = new OpenAPIHono<ApiEnv>({ de
     const config = configFor(c.env);
     if (!sessionsEnabled(config)) return html(c, loginPage({ disabled: true }), 503);
     const key = c.req.valid("form").key?.trim() ?? "";
-    const principal = key === "" ? undefined : await servicesFor(c.env).keys.verify(key);
+    const principal = key === "" ? undefined : await requireServices(c).keys.verify(key);
     if (principal === undefined) return html(c, loginPage({ error: "That key is not valid." }), 401);
     if (!scopeGrants(principal.scopes, "ops")) return html(c, loginPage({ error: 'That key lacks the "ops" scope.' }), 403);
     const value = await issueSession(config, { sub: principal.keyId, scopes: principal.scopes, exp: Math.floor(Date.now() / 1000) + SESSION_SECONDS });

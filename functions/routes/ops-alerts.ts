@@ -10,7 +10,7 @@ import { listAlerts } from "../../shared/monitoring/alert-list.ts";
 import { alertStoreFromConfig } from "../../shared/monitoring/from-config.ts";
 import { AlertStoreError } from "../../shared/monitoring/state-store.ts";
 import type { AppConfig } from "../../shared/config.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { configFor } from "../config.ts";
 import { logError } from "../log.ts";
 import { ProblemError, type ProblemInit } from "../middleware/problem.ts";
@@ -51,7 +51,7 @@ const alerts = scopedRoute("ops", {
   responses: { 200: jsonContent(AlertsListing, "The alerts"), ...problemCodes("invalid_limit", "alerts_not_configured", "alert_store_failed") },
 });
 
-export const opsAlertRoutes = new OpenAPIHono<ApiEnv>().openapi(
+export const opsAlertRoutes = new OpenAPIHono<AppEnv>().openapi(
   alerts,
   async (c) => {
     const { limit } = c.req.valid("query");

@@ -9,7 +9,7 @@ import { AdvisorRun, IdempotencyHeaders, RunIdParams, StartedRun } from "../../s
 import type { SqlExecutor } from "../../shared/db/advisor/types.ts";
 import { postgresRunStore, type StoredRun } from "../../shared/db/advisor/store.ts";
 import { neonSql } from "../../shared/db/neon-client.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { configFor } from "../config.ts";
 import { runIndexAnalysis } from "../cron/index-analysis.ts";
 import { ProblemException } from "../middleware/problem.ts";
@@ -18,7 +18,7 @@ import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts
 const NO_STORE = { "cache-control": "no-store" };
 
 /** Neon's HTTP driver as the store's executor: the store needs no session. */
-function httpExecutor(env: ApiEnv["Bindings"]): SqlExecutor {
+function httpExecutor(env: AppEnv["Bindings"]): SqlExecutor {
   const sql = neonSql(configFor(env).postgres);
   return { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
 }
@@ -60,7 +60,7 @@ const start = scopedRoute("ops", {
   },
 });
 
-export const opsIndexRoutes = new OpenAPIHono<ApiEnv>()
+export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
   .openapi(latest, async (c) => {
     const run = await postgresRunStore(httpExecutor(c.env)).latest();
     if (run === undefined) {

@@ -9,7 +9,7 @@ import { metricsSeries, parseMetricsQuery } from "../../shared/analytics/ops-met
 import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import { MetricsQueryParams, MetricsSeries, PipelineStats } from "../../shared/api/schemas/ops-metrics.ts";
 import { analyticsFor, isolateId } from "../analytics.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { configFor } from "../config.ts";
 import { logError } from "../log.ts";
 import { ProblemError } from "../middleware/problem.ts";
@@ -39,7 +39,7 @@ const pipeline = scopedRoute("ops", {
 /** The problem names the offending parameter in `field`, so a client can point at it. */
 const invalidParameter = rejectAs("invalid_parameter", { field: true, detail: (issue) => `${issue.path}: ${issue.message}` });
 
-export const opsMetricsRoutes = new OpenAPIHono<ApiEnv>()
+export const opsMetricsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     series,
     async (c) => {

@@ -7,7 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../shared/api/errors.ts";
 import { RoomParams, TokenRequest, TokenResponse } from "../../shared/api/schemas/rooms.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
-import type { ApiEnv } from "../api-env.ts";
+import type { AppEnv } from "../env.ts";
 import { configFor } from "../config.ts";
 import { validationHook } from "../middleware/validation.ts";
 import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./v1/define.ts";
@@ -22,7 +22,7 @@ const issueToken = scopedRoute("read", {
   responses: { 200: jsonContent(TokenResponse, "The token and where to use it"), ...problems(400, 415), ...problemCodes("rooms_not_configured") },
 });
 
-export const roomRoutes = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook }).openapi(issueToken, async (c) => {
+export const roomRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(issueToken, async (c) => {
   const config = configFor(c.env);
   const secret = config.rooms.tokenSecret;
   if (secret === undefined) {

@@ -8,9 +8,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../../shared/api/errors.ts";
 import { KeyAdminError } from "../../../shared/api/key-admin.ts";
 import { CreatedKey, CreateKeyBody, KeyIdParams, KeyList, KeyRecord, ListKeysQuery, RotatedKey } from "../../../shared/api/schemas/keys.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { readContext } from "../../middleware/read-context.ts";
-import { servicesFor } from "../../services.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -58,26 +58,26 @@ function apiError(error: unknown): unknown {
     : new ApiError(409, "conflict", "Conflict", `API key ${error.keyId} is revoked; create a new key instead`);
 }
 
-export const adminRoutes = new OpenAPIHono<ApiEnv>()
+export const adminRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createKey, async (c) => {
     const { name, scopes } = c.req.valid("json");
-    const created = await servicesFor(c.env).apiKeys.create(name, scopes, readContext(c));
+    const created = await requireServices(c).apiKeys.create(name, scopes, readContext(c));
     return c.json(created, 201, NO_STORE);
   })
   .openapi(listKeys, async (c) => {
-    const items = await servicesFor(c.env).apiKeys.admin(readContext(c)).list({ activeOnly: c.req.valid("query").active === "true" });
+    const items = await requireServices(c).apiKeys.admin(readContext(c)).list({ activeOnly: c.req.valid("query").active === "true" });
     return c.json({ items }, 200, NO_STORE);
   })
   .openapi(rotateKey, async (c) => {
     const { keyId } = c.req.valid("param");
-    const services = servicesFor(c.env);
+    const services = requireServices(c);
     const rotated = await services.apiKeys.admin(readContext(c)).rotate(keyId).catch((error: unknown) => Promise.reject(apiError(error)));
     services.keys.forget(keyId);
     return c.json(rotated, 200, NO_STORE);
   })
   .openapi(revokeKey, async (c) => {
     const { keyId } = c.req.valid("param");
-    const services = servicesFor(c.env);
+    const services = requireServices(c);
     const revoked = await services.apiKeys.admin(readContext(c)).revoke(keyId).catch((error: unknown) => Promise.reject(apiError(error)));
     services.keys.forget(keyId);
     return c.json(revoked, 200, NO_STORE);

@@ -8,10 +8,10 @@ import {
   SessionParams,
 } from "../../../shared/api/schemas/agent-states.ts";
 import { publishAgentStateLater } from "../../agent-room.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { readContext } from "../../middleware/read-context.ts";
 import { servedValue } from "../../middleware/timing.ts";
-import { servicesFor } from "../../services.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { jsonContent, jsonRequest, problems, scopedRoute } from "./define.ts";
 
 const getAgentState = scopedRoute("read", {
@@ -45,19 +45,19 @@ const putAgentState = scopedRoute("write", {
   },
 });
 
-export const agentStateRoutes = new OpenAPIHono<ApiEnv>()
+export const agentStateRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getAgentState, async (c) => {
     const { sessionId } = c.req.valid("param");
-    return c.json(servedValue(c, await servicesFor(c.env).agentStates.bySession(sessionId, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).agentStates.bySession(sessionId, readContext(c))), 200);
   })
   .openapi(listAgentStates, async (c) => {
     const query = c.req.valid("query");
-    return c.json(servedValue(c, await servicesFor(c.env).agentStates.listByUser(query, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).agentStates.listByUser(query, readContext(c))), 200);
   })
   .openapi(putAgentState, async (c) => {
     const { sessionId } = c.req.valid("param");
     const body = c.req.valid("json");
-    const services = servicesFor(c.env);
+    const services = requireServices(c);
     const result = await services.agentStates.put(sessionId, body, readContext(c));
     const state = servedValue(c, result);
     publishAgentStateLater(c, services.config, state);

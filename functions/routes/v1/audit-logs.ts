@@ -1,10 +1,10 @@
 /** /v1/audit-logs: append, and query by user, action and time range, newest first. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AppendAuditLogBody, AuditLog, AuditLogPage, QueryAuditLogsQuery } from "../../../shared/api/schemas/audit-logs.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { readContext } from "../../middleware/read-context.ts";
 import { servedValue } from "../../middleware/timing.ts";
-import { servicesFor } from "../../services.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { jsonContent, jsonRequest, problems, scopedRoute } from "./define.ts";
 
 const appendAuditLog = scopedRoute("write", {
@@ -25,12 +25,12 @@ const queryAuditLogs = scopedRoute("read", {
   responses: { 200: jsonContent(AuditLogPage, "A page of records"), ...problems(400) },
 });
 
-export const auditLogRoutes = new OpenAPIHono<ApiEnv>()
+export const auditLogRoutes = new OpenAPIHono<AppEnv>()
   .openapi(appendAuditLog, async (c) => {
     const body = c.req.valid("json");
-    return c.json(servedValue(c, await servicesFor(c.env).auditLogs.append(body, readContext(c))), 201);
+    return c.json(servedValue(c, await requireServices(c).auditLogs.append(body, readContext(c))), 201);
   })
   .openapi(queryAuditLogs, async (c) => {
     const query = c.req.valid("query");
-    return c.json(servedValue(c, await servicesFor(c.env).auditLogs.query(query, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).auditLogs.query(query, readContext(c))), 200);
   });

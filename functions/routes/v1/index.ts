@@ -8,7 +8,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { opsAlertRoutes } from "../ops-alerts.ts";
 import { opsIndexRoutes } from "../ops-indexes.ts";
 import { opsMetricsRoutes } from "../ops-metrics.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { timing } from "../../middleware/timing.ts";
 import { validationHook } from "../../middleware/validation.ts";
 import { adminRoutes } from "./admin.ts";
@@ -19,8 +19,8 @@ import { publicRoute } from "./define.ts";
 import { pingRoutes, publicPing } from "./ping.ts";
 import { userRoutes } from "./users.ts";
 
-export function createApi(): OpenAPIHono<ApiEnv> {
-  const v1 = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+export function createApi(): OpenAPIHono<AppEnv> {
+  const v1 = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   v1.route("/", userRoutes);
   v1.route("/", auditLogRoutes);
   v1.route("/", agentStateRoutes);
@@ -28,7 +28,7 @@ export function createApi(): OpenAPIHono<ApiEnv> {
   v1.route("/", opsRoutes);
   v1.route("/", pingRoutes);
 
-  const api = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("/v1/*", timing);
   // These routers name their full /v1/ops/... paths.
   api.route("/", opsAlertRoutes);

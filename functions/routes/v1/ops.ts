@@ -1,9 +1,9 @@
 /** /v1/ops: this isolate's cache and query statistics; scope ops. */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { CacheStats, QueryStats } from "../../../shared/api/schemas/ops.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { rateLimitStats } from "../../middleware/rate-limit.ts";
-import { servicesFor } from "../../services.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { jsonContent, scopedRoute } from "./define.ts";
 
 const cacheStats = scopedRoute("ops", {
@@ -24,10 +24,10 @@ const queryStats = scopedRoute("ops", {
 
 const NO_STORE = { "cache-control": "no-store" };
 
-export const opsRoutes = new OpenAPIHono<ApiEnv>()
+export const opsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(cacheStats, (c) => {
-    const services = servicesFor(c.env);
-    const rateLimit = rateLimitStats(services.config);
+    const services = requireServices(c);
+    const rateLimit = rateLimitStats(services.rateLimits);
     return c.json({ ...services.cache.stats(), ...(rateLimit ? { rateLimit } : {}) }, 200, NO_STORE);
   })
-  .openapi(queryStats, (c) => c.json(servicesFor(c.env).optimizer.stats(), 200, NO_STORE));
+  .openapi(queryStats, (c) => c.json(requireServices(c).optimizer.stats(), 200, NO_STORE));

@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { Pong } from "../../../shared/api/schemas/ops.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { jsonContent, scopedRoute } from "./define.ts";
 
 const authedPing = scopedRoute("read", {
@@ -16,7 +16,7 @@ const authedPing = scopedRoute("read", {
   responses: { 200: jsonContent(Pong, "Pong") },
 });
 
-export const pingRoutes = new OpenAPIHono<ApiEnv>().openapi(authedPing, (c) => c.json({ ok: true as const }, 200));
+export const pingRoutes = new OpenAPIHono<AppEnv>().openapi(authedPing, (c) => c.json({ ok: true as const }, 200));
 
 export const publicPing = createRoute({
   method: "get",

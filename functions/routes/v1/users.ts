@@ -9,10 +9,10 @@ import {
   UserIdParams,
   UserPage,
 } from "../../../shared/api/schemas/users.ts";
-import type { ApiEnv } from "../../api-env.ts";
+import type { AppEnv } from "../../env.ts";
 import { readContext } from "../../middleware/read-context.ts";
 import { servedValue } from "../../middleware/timing.ts";
-import { servicesFor } from "../../services.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { jsonContent, jsonRequest, problems, scopedRoute } from "./define.ts";
 
 const getUser = scopedRoute("read", {
@@ -60,26 +60,26 @@ const updateUser = scopedRoute("write", {
   responses: { 200: jsonContent(User, "The updated user"), ...problems(400, 404, 409, 415) },
 });
 
-export const userRoutes = new OpenAPIHono<ApiEnv>()
+export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getUserByEmail, async (c) => {
     const { email } = c.req.valid("query");
-    return c.json(servedValue(c, await servicesFor(c.env).users.byEmail(email, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).users.byEmail(email, readContext(c))), 200);
   })
   .openapi(getUser, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(servedValue(c, await servicesFor(c.env).users.byId(id, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).users.byId(id, readContext(c))), 200);
   })
   .openapi(listUsers, async (c) => {
     const query = c.req.valid("query");
-    return c.json(servedValue(c, await servicesFor(c.env).users.list(query, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).users.list(query, readContext(c))), 200);
   })
   .openapi(createUser, async (c) => {
     const body = c.req.valid("json");
-    const user = servedValue(c, await servicesFor(c.env).users.create(body, c.var.principal.keyId, readContext(c)));
+    const user = servedValue(c, await requireServices(c).users.create(body, c.var.principal.keyId, readContext(c)));
     return c.json(user, 201, { location: `/v1/users/${user.id}` });
   })
   .openapi(updateUser, async (c) => {
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
-    return c.json(servedValue(c, await servicesFor(c.env).users.update(id, body, c.var.principal.keyId, readContext(c))), 200);
+    return c.json(servedValue(c, await requireServices(c).users.update(id, body, c.var.principal.keyId, readContext(c))), 200);
   });
