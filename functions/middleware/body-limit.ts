@@ -9,10 +9,10 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
-import { problem } from "./problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 
-export function payloadTooLarge(c: Context, maxBytes: number): Response {
-  return problem(c, {
+export function payloadTooLarge(maxBytes: number): never {
+  throw new ProblemError({
     status: 413,
     code: "payload_too_large",
     title: "Content Too Large",
@@ -22,7 +22,7 @@ export function payloadTooLarge(c: Context, maxBytes: number): Response {
 
 /** The limit for `maxSize` bytes (built once per config by functions/services.ts). */
 export function createBodyLimit(maxSize: number): MiddlewareHandler {
-  return bodyLimit({ maxSize, onError: (ctx) => payloadTooLarge(ctx, maxSize) });
+  return bodyLimit({ maxSize, onError: () => payloadTooLarge(maxSize) });
 }
 
 /** Without valid services (an invalid env) no limit applies: the route answers the config error before reading. */
@@ -46,8 +46,9 @@ async function readWithin(limit: MiddlewareHandler, c: Context, next: Next): Pro
       return next();
     });
   } catch (error) {
-    if (routed) throw error;
-    return problem(c, {
+    // The route's own errors and the limit's 413 pass through; only a failed read is answered here.
+    if (routed || error instanceof ProblemError) throw error;
+    throw new ProblemError({
       status: 400,
       code: "bad_request",
       title: "Bad Request",

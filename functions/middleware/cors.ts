@@ -15,7 +15,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppConfig } from "../../shared/config.ts";
 import type { AppEnv } from "../env.ts";
-import { problem } from "./problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 
 // x-netra-consistency both ways: a browser app on another origin reads it from a write and sends it back on reads.
 const ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id", "x-netra-consistency"];
@@ -60,7 +60,7 @@ export function corsAllowList(): MiddlewareHandler<AppEnv> {
     const origin = c.req.header("origin");
     const preflight = c.req.method === "OPTIONS" && origin !== undefined && c.req.header("access-control-request-method") !== undefined;
     if (preflight && !originAllowed(allowed, origin)) {
-      return problem(c, { status: 403, code: "cors_origin_denied", title: "Forbidden", detail: "This origin is not allowed to call the API (CORS_ALLOWED_ORIGINS)" });
+      throw new ProblemError({ status: 403, code: "cors_origin_denied", title: "Forbidden", detail: "This origin is not allowed to call the API (CORS_ALLOWED_ORIGINS)" });
     }
     return services.cors(c, next);
   };

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-import { problem } from "./problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/i;
 
@@ -13,7 +13,7 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const contentType = c.req.header("content-type") ?? "";
   const mediaType = contentType.split(";")[0]!.trim();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
-    return problem(c, {
+    throw new ProblemError({
       status: 415,
       code: "unsupported_media_type",
       title: "Unsupported Media Type",
@@ -23,7 +23,7 @@ export const jsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     await c.req.json();
   } catch {
-    return problem(c, { status: 400, code: "malformed_json", title: "Malformed JSON", detail: "The request body is not valid JSON" });
+    throw new ProblemError({ status: 400, code: "malformed_json", title: "Malformed JSON", detail: "The request body is not valid JSON" });
   }
   await next();
 };

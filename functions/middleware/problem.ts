@@ -6,7 +6,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError } from "../../shared/api/errors.ts";
 import { PROBLEM_CONTENT_TYPE, problemBody, ProblemError, statusTitle, type ProblemInit } from "../../shared/api/problem.ts";
 import type { ProblemCode } from "../../shared/api/schemas/problems.ts";
 import { ConfigError } from "../../shared/config.ts";
@@ -50,9 +49,6 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     const { title, code } = clientError(error.status);
     return problem(c, { status: error.status, code, title, detail: error.message || title });
-  }
-  if (error instanceof ApiError) {
-    return problem(c, { status: error.status, code: error.code, title: error.title, detail: error.message, errors: error.errors });
   }
   if (error instanceof QueryError) {
     const answer = queryProblem(error);

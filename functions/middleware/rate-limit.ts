@@ -30,7 +30,7 @@ import { RedisLeaseStore } from "../../shared/ratelimit/redis-lease-store.ts";
 import type { AppEnv } from "../env.ts";
 import { waitUntil } from "../wait-until.ts";
 import { identify, type Identity } from "./client-identity.ts";
-import { problem } from "./problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 
 export interface RateLimitStats {
   /** Checks made (one request may need two: address and login). */
@@ -162,7 +162,7 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
         const headers = rateLimitHeaders(outcome.budget, Date.now(), true);
         for (const [name, value] of Object.entries(headers)) c.header(name, value);
         const who = identity.kind === "key" ? "this API key" : "this client address";
-        return problem(c, {
+        throw new ProblemError({
           status: 429,
           code: "rate_limited",
           title: "Too Many Requests",

@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { ConsistencyTokenError, decodeToken, encodeToken, mergeTokens } from "../../shared/cache/consistency-token.ts";
 import type { TagVersions } from "../../shared/cache/types.ts";
-import { ApiError } from "../../shared/api/errors.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 import type { ReadContext } from "../../shared/db/query-types.ts";
 import type { AppEnv } from "../env.ts";
 
@@ -43,9 +43,12 @@ function carriedToken(c: Context<AppEnv>): TagVersions | undefined {
       return decodeToken(header);
     } catch (error) {
       if (!(error instanceof ConsistencyTokenError)) throw error;
-      throw new ApiError(400, error.code, "Bad Request", `${CONSISTENCY_HEADER}: ${error.message}`, [
-        { in: "header", path: CONSISTENCY_HEADER, message: error.message },
-      ]);
+      throw new ProblemError({
+        status: 400,
+        code: error.code,
+        detail: `${CONSISTENCY_HEADER}: ${error.message}`,
+        errors: [{ in: "header", path: CONSISTENCY_HEADER, message: error.message }],
+      });
     }
   }
   const cookie = getCookie(c, CONSISTENCY_COOKIE);

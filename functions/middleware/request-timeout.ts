@@ -16,7 +16,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
-import { problem } from "./problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 
 const EXEMPT = new Set(["POST /v1/ops/indexes/runs"]);
 
@@ -35,7 +35,7 @@ export function requestTimeout(): MiddlewareHandler<AppEnv> {
     const requestId = c.get("requestId");
     work.catch((error: unknown) => logError("request failed after its timeout", error, { requestId }));
     c.header("retry-after", "1");
-    return problem(c, {
+    throw new ProblemError({
       status: 503,
       code: "request_timeout",
       title: "Service Unavailable",

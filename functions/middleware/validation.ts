@@ -6,9 +6,9 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { FieldIssue } from "../../shared/api/errors.ts";
-import { FIELD_LOCATION } from "../../shared/api/problem.ts";
+import { FIELD_LOCATION, ProblemError } from "../../shared/api/problem.ts";
 import type { AppEnv } from "../env.ts";
-import { problem } from "./problem.ts";
+
 
 type Target = "json" | "query" | "param" | "header" | "cookie" | "form";
 
@@ -42,10 +42,11 @@ export function fieldIssues(where: FieldIssue["in"], issues: readonly z.core.$Zo
   return out;
 }
 
-export function validationProblem(c: Context<AppEnv>, errors: FieldIssue[]): Response {
+/** Throws the 400 `validation_failed` problem naming every rejected field. */
+export function validationFailed(errors: FieldIssue[]): never {
   const first = errors[0];
   const detail = first ? `${first.in} ${first.path || "(root)"} ${first.message}` : "The request is invalid";
-  return problem(c, { status: 400, code: "validation_failed", title: "Validation failed", detail, errors });
+  throw new ProblemError({ status: 400, code: "validation_failed", title: "Validation failed", detail, errors });
 }
 
 export function validationHook(
@@ -55,5 +56,5 @@ export function validationHook(
   if (result.success) return undefined;
   // @hono/zod-validator also passes the raw input as `data`; its type leaves it out on failure.
   const input = (result as { data?: unknown }).data;
-  return validationProblem(c, fieldIssues(FIELD_LOCATION[result.target]!, result.error.issues, input));
+  return validationFailed(fieldIssues(FIELD_LOCATION[result.target]!, result.error.issues, input));
 }

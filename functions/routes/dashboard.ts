@@ -20,7 +20,7 @@ import { CONTENT_SECURITY_POLICY, dashboardPage, loginPage } from "../dashboard/
 import { issueSession, readSession, SESSION_COOKIE, SESSION_SECONDS, sessionsEnabled } from "../dashboard/session.ts";
 import { logError } from "../log.ts";
 import { requireScope } from "../middleware/auth.ts";
-import { problem, ProblemError } from "../middleware/problem.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 import { validationHook } from "../middleware/validation.ts";
 import { requireServices } from "../middleware/services.ts";
 import { jsonContent, problemCodes, publicRoute, rejectAs } from "./v1/define.ts";
@@ -45,7 +45,7 @@ async function hasSession(c: Context<AppEnv>): Promise<boolean> {
 const dashboardAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.header("authorization") !== undefined) return requireScope("ops")(c, next);
   if (!(await hasSession(c))) {
-    return problem(c, { status: 401, code: "session_required", title: "Unauthorized", detail: "Sign in at /dashboard, or send an API key with the ops scope as `Authorization: Bearer <key>`" });
+    throw new ProblemError({ status: 401, code: "session_required", title: "Unauthorized", detail: "Sign in at /dashboard, or send an API key with the ops scope as `Authorization: Bearer <key>`" });
   }
   await next();
 };

@@ -4,7 +4,7 @@
  * checks the token before it accepts the connection.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { ApiError } from "../../shared/api/errors.ts";
+import { ProblemError } from "../../shared/api/problem.ts";
 import { RoomParams, TokenRequest, TokenResponse } from "../../shared/api/schemas/rooms.ts";
 import { signRoomToken } from "../../shared/rooms/token.ts";
 import type { AppEnv } from "../env.ts";
@@ -26,7 +26,7 @@ export const roomRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   const config = configFor(c.env);
   const secret = config.rooms.tokenSecret;
   if (secret === undefined) {
-    throw new ApiError(503, "rooms_not_configured", "Service Unavailable", "ROOM_TOKEN_SECRET is not set");
+    throw new ProblemError({ status: 503, code: "rooms_not_configured", detail: "ROOM_TOKEN_SECRET is not set" });
   }
   const { room } = c.req.valid("param");
   const body = c.req.valid("json");

@@ -9,14 +9,14 @@
  * decodeCursor(cursor, { planTier: "free" }, [/^\d+$/]); // throws CursorError
  */
 
-import { ApiError } from "./errors.ts";
+import { ProblemError } from "./problem.ts";
 
 export type CursorKey = readonly string[];
 
 /** Raised for a cursor that is malformed, tampered with, or issued for other filters: a 400 naming `cursor`. */
-export class CursorError extends ApiError {
+export class CursorError extends ProblemError {
   constructor(message: string) {
-    super(400, "invalid_cursor", "Invalid cursor", `query cursor ${message}`, [{ in: "query", path: "cursor", message }]);
+    super({ status: 400, code: "invalid_cursor", title: "Invalid cursor", detail: `query cursor ${message}`, errors: [{ in: "query", path: "cursor", message }] });
     this.name = "CursorError";
   }
 }

@@ -1,29 +1,12 @@
 /**
- * Errors the API answers on purpose, each with an HTTP status and a stable code.
- * Raised by the stores (shared/api/store) and turned into problem+json by the Worker.
+ * Shorthands for the problems the stores raise. ProblemError (./problem.ts) is the
+ * API's one typed error: stores, routes, middleware and rooms throw it, and one
+ * renderer writes every problem.
  */
-export interface FieldIssue {
-  in: "body" | "query" | "path" | "header";
-  path: string;
-  message: string;
-}
+import { ProblemError } from "./problem.ts";
 
-export class ApiError extends Error {
-  readonly status: 400 | 404 | 409 | 422 | 503;
-  readonly code: string;
-  readonly title: string;
-  readonly errors: readonly FieldIssue[] | undefined;
-  constructor(status: ApiError["status"], code: string, title: string, detail: string, errors?: readonly FieldIssue[]) {
-    super(detail);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.title = title;
-    this.errors = errors;
-  }
-}
+export type { FieldIssue } from "./problem.ts";
 
-export const notFound = (what: string) => new ApiError(404, "not_found", "Not Found", `${what} does not exist`);
+export const notFound = (what: string) => new ProblemError({ status: 404, code: "not_found", detail: `${what} does not exist` });
 
-export const conflict = (code: string, detail: string) => new ApiError(409, code, "Conflict", detail);
-
+export const conflict = (code: string, detail: string) => new ProblemError({ status: 409, code, detail });

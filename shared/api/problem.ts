@@ -10,8 +10,14 @@
  * // -> 404 application/problem+json
  * //    {"type":"urn:netra-edge:problem:not_found","title":"Not Found","status":404,"detail":...,"instance":"/v1/users/42","code":"not_found","requestId":...}
  */
-import type { FieldIssue } from "./errors.ts";
 import { problemTypeUri } from "./schemas/problems.ts";
+
+/** One rejected field of a request (`errors[]` of a validation problem). */
+export interface FieldIssue {
+  in: "body" | "query" | "path" | "header";
+  path: string;
+  message: string;
+}
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 

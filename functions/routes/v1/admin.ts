@@ -5,7 +5,7 @@
  * within API_KEY_CACHE_TTL_MS (key-verifier.ts).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { ApiError } from "../../../shared/api/errors.ts";
+import { ProblemError } from "../../../shared/api/problem.ts";
 import { KeyAdminError } from "../../../shared/api/key-admin.ts";
 import { CreatedKey, CreateKeyBody, KeyIdParams, KeyList, KeyRecord, ListKeysQuery, RotatedKey } from "../../../shared/api/schemas/keys.ts";
 import type { AppEnv } from "../../env.ts";
@@ -54,8 +54,8 @@ const revokeKey = scopedRoute("admin", {
 function apiError(error: unknown): unknown {
   if (!(error instanceof KeyAdminError)) return error;
   return error.code === "key_not_found"
-    ? new ApiError(404, "not_found", "Not Found", `API key ${error.keyId} does not exist`)
-    : new ApiError(409, "conflict", "Conflict", `API key ${error.keyId} is revoked; create a new key instead`);
+    ? new ProblemError({ status: 404, code: "not_found", detail: `API key ${error.keyId} does not exist` })
+    : new ProblemError({ status: 409, code: "conflict", detail: `API key ${error.keyId} is revoked; create a new key instead` });
 }
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()

@@ -11,12 +11,12 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { Scope } from "../../../shared/api/api-keys.ts";
 import type { FieldIssue } from "../../../shared/api/errors.ts";
-import { FIELD_LOCATION, statusTitle } from "../../../shared/api/problem.ts";
+import { FIELD_LOCATION, ProblemError, statusTitle } from "../../../shared/api/problem.ts";
 import { Problem } from "../../../shared/api/schemas/common.ts";
 import { PROBLEM_CODES, type ProblemCode } from "../../../shared/api/schemas/problems.ts";
 import { jsonBody } from "../../middleware/json-body.ts";
 import { requireScope } from "../../middleware/auth.ts";
-import { problem } from "../../middleware/problem.ts";
+
 import { fieldIssues } from "../../middleware/validation.ts";
 
 type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503;
@@ -195,7 +195,7 @@ export function rejectAs(code: ProblemCode, options: { detail?: (issue: FieldIss
     const input = (result as { data?: unknown }).data;
     const errors = fieldIssues(FIELD_LOCATION[result.target] ?? "query", result.error.issues, input);
     const first = errors[0] ?? { in: "query" as const, path: "", message: "is invalid" };
-    return problem(c, {
+    throw new ProblemError({
       status: 400,
       code,
       title: "Bad Request",

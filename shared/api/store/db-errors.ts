@@ -1,13 +1,14 @@
 /** Maps the database's refusals that a client caused to API errors; everything else propagates. */
 import { QueryError } from "../../db/query-types.ts";
-import { ApiError, conflict } from "../errors.ts";
+import { conflict } from "../errors.ts";
+import { ProblemError } from "../problem.ts";
 
 const UNIQUE_VIOLATION = "23505";
 const FOREIGN_KEY_VIOLATION = "23503";
 
 export interface ViolationAnswers {
-  unique?: () => ApiError;
-  foreignKey?: () => ApiError;
+  unique?: () => ProblemError;
+  foreignKey?: () => ProblemError;
 }
 
 /** Runs `fn`, translating unique and foreign-key violations with the caller's answers. */
@@ -33,4 +34,4 @@ function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
-export const unknownUser = () => new ApiError(422, "unknown_user", "Unprocessable Content", "userId names no existing user");
+export const unknownUser = () => new ProblemError({ status: 422, code: "unknown_user", detail: "userId names no existing user" });
