@@ -21,7 +21,6 @@ import { isolateServices } from "./middleware/services.ts";
 import { serveOpenApi } from "./openapi.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { roomRoutes } from "./routes/rooms.ts";
 import { createApi } from "./routes/v1/index.ts";
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -46,7 +45,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", healthRoutes);
   app.route("/", createApi());
   app.route("/", dashboardRoutes);
-  app.route("/v1", roomRoutes);
   serveOpenApi(app);
   return app;
 }

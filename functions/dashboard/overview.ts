@@ -11,7 +11,7 @@ import type { SqlExecutor } from "../../shared/db/advisor/types.ts";
 import { neonSql } from "../../shared/db/neon-client.ts";
 import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import { dashboardSeries, rangeWindow, type DashboardSeries, type RangeName } from "../../shared/monitoring/dashboard-series.ts";
-import { alertsPayload } from "../routes/ops-alerts.ts";
+import { alertsPayload } from "../routes/v1/ops-alerts.ts";
 
 type Part<T> = { ok: true; data: T } | { ok: false; error: string };
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { notFound, onError } from "../../functions/middleware/problem.ts";
-import { opsIndexRoutes } from "../../functions/routes/ops-indexes.ts";
+import { opsIndexRoutes } from "../../functions/routes/v1/ops-indexes.ts";
 import { indexAnalysisJob, runIndexAnalysis } from "../../functions/cron/index-analysis.ts";
 import type { AppEnv, Env } from "../../functions/env.ts";
 import { adviseClickHouse } from "../../shared/analytics/advisor/index.ts";

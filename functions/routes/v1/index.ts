@@ -1,22 +1,23 @@
 /**
- * The versioned API: every route under /v1 from zod schemas that both validate
- * and document (functions/openapi.ts serves the document), plus the
- * unauthenticated `/ping`. One mount: every /v1 response, the ops routes' too,
- * carries `server-timing` (and `x-cache` when it read through the cache).
+ * The versioned API: every route under /v1 lives in this folder, from zod schemas
+ * that both validate and document (functions/openapi.ts serves the document), plus
+ * the unauthenticated `/ping`. One mount: every /v1 response carries
+ * `server-timing` (and `x-cache` when it read through the cache).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { opsAlertRoutes } from "../ops-alerts.ts";
-import { opsIndexRoutes } from "../ops-indexes.ts";
-import { opsMetricsRoutes } from "../ops-metrics.ts";
 import type { AppEnv } from "../../env.ts";
 import { timing } from "../../middleware/timing.ts";
 import { validationHook } from "../../middleware/validation.ts";
 import { adminRoutes } from "./admin.ts";
 import { agentStateRoutes } from "./agent-states.ts";
 import { auditLogRoutes } from "./audit-logs.ts";
+import { opsAlertRoutes } from "./ops-alerts.ts";
+import { opsIndexRoutes } from "./ops-indexes.ts";
+import { opsMetricsRoutes } from "./ops-metrics.ts";
 import { opsRoutes } from "./ops.ts";
 import { publicRoute } from "./define.ts";
 import { pingRoutes, publicPing } from "./ping.ts";
+import { roomRoutes } from "./rooms.ts";
 import { userRoutes } from "./users.ts";
 
 export function createApi(): OpenAPIHono<AppEnv> {
@@ -27,13 +28,13 @@ export function createApi(): OpenAPIHono<AppEnv> {
   v1.route("/", adminRoutes);
   v1.route("/", opsRoutes);
   v1.route("/", pingRoutes);
+  v1.route("/", opsAlertRoutes);
+  v1.route("/", opsIndexRoutes);
+  v1.route("/", opsMetricsRoutes);
+  v1.route("/", roomRoutes);
 
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   api.use("/v1/*", timing);
-  // These routers name their full /v1/ops/... paths.
-  api.route("/", opsAlertRoutes);
-  api.route("/", opsIndexRoutes);
-  api.route("/", opsMetricsRoutes);
   api.openapi(publicRoute({ ...publicPing, operationId: "ping" }), (c) => c.json({ ok: true as const }, 200));
   api.route("/v1", v1);
   return api;

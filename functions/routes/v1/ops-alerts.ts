@@ -4,17 +4,17 @@
  * (1-200, default 50).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AlertsListing, AlertsQuery } from "../../shared/api/schemas/ops-alerts.ts";
-import { NotConfiguredError } from "../../shared/config.ts";
-import { listAlerts } from "../../shared/monitoring/alert-list.ts";
-import { alertStoreFromConfig } from "../../shared/monitoring/from-config.ts";
-import { AlertStoreError } from "../../shared/monitoring/state-store.ts";
-import type { AppConfig } from "../../shared/config.ts";
-import type { AppEnv } from "../env.ts";
-import { configFor } from "../config.ts";
-import { logError } from "../log.ts";
-import { ProblemError, type ProblemInit } from "../middleware/problem.ts";
-import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
+import { AlertsListing, AlertsQuery } from "../../../shared/api/schemas/ops-alerts.ts";
+import { NotConfiguredError } from "../../../shared/config.ts";
+import { listAlerts } from "../../../shared/monitoring/alert-list.ts";
+import { alertStoreFromConfig } from "../../../shared/monitoring/from-config.ts";
+import { AlertStoreError } from "../../../shared/monitoring/state-store.ts";
+import type { AppConfig } from "../../../shared/config.ts";
+import type { AppEnv } from "../../env.ts";
+import { configFor } from "../../config.ts";
+import { logError } from "../../log.ts";
+import { ProblemError, type ProblemInit } from "../../middleware/problem.ts";
+import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -43,7 +43,7 @@ function alertsProblem(error: unknown, requestId: string): ProblemInit | undefin
 
 const alerts = scopedRoute("ops", {
   method: "get",
-  path: "/v1/ops/alerts",
+  path: "/ops/alerts",
   operationId: "getOpsAlerts",
   tags: ["ops"],
   summary: "Active alerts, recent firing and resolve events, and the rules",

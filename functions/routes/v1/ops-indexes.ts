@@ -5,15 +5,15 @@
  * - POST /v1/ops/indexes/runs      run now; `Idempotency-Key` makes a retry return the first run
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AdvisorRun, IdempotencyHeaders, RunIdParams, StartedRun } from "../../shared/api/schemas/ops-indexes.ts";
-import type { SqlExecutor } from "../../shared/db/advisor/types.ts";
-import { postgresRunStore, type StoredRun } from "../../shared/db/advisor/store.ts";
-import { neonSql } from "../../shared/db/neon-client.ts";
-import type { AppEnv } from "../env.ts";
-import { configFor } from "../config.ts";
-import { runIndexAnalysis } from "../cron/index-analysis.ts";
-import { ProblemException } from "../middleware/problem.ts";
-import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
+import { AdvisorRun, IdempotencyHeaders, RunIdParams, StartedRun } from "../../../shared/api/schemas/ops-indexes.ts";
+import type { SqlExecutor } from "../../../shared/db/advisor/types.ts";
+import { postgresRunStore, type StoredRun } from "../../../shared/db/advisor/store.ts";
+import { neonSql } from "../../../shared/db/neon-client.ts";
+import type { AppEnv } from "../../env.ts";
+import { configFor } from "../../config.ts";
+import { runIndexAnalysis } from "../../cron/index-analysis.ts";
+import { ProblemException } from "../../middleware/problem.ts";
+import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -29,7 +29,7 @@ function present(run: StoredRun) {
 
 const latest = scopedRoute("ops", {
   method: "get",
-  path: "/v1/ops/indexes",
+  path: "/ops/indexes",
   operationId: "getLatestIndexReport",
   tags: ["ops"],
   summary: "The index advisor's latest finished run",
@@ -38,7 +38,7 @@ const latest = scopedRoute("ops", {
 
 const byId = scopedRoute("ops", {
   method: "get",
-  path: "/v1/ops/indexes/runs/{id}",
+  path: "/ops/indexes/runs/{id}",
   operationId: "getIndexRun",
   tags: ["ops"],
   summary: "One index advisor run (any status)",
@@ -48,7 +48,7 @@ const byId = scopedRoute("ops", {
 
 const start = scopedRoute("ops", {
   method: "post",
-  path: "/v1/ops/indexes/runs",
+  path: "/ops/indexes/runs",
   operationId: "startIndexRun",
   tags: ["ops"],
   summary: "Run the index advisor now",

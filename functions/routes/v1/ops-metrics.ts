@@ -4,22 +4,22 @@
  * - GET /v1/ops/metrics/pipeline  this isolate's pipeline counters (events in / stored / dropped)
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
-import { metricsSeries, parseMetricsQuery } from "../../shared/analytics/ops-metrics.ts";
-import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
-import { MetricsQueryParams, MetricsSeries, PipelineStats } from "../../shared/api/schemas/ops-metrics.ts";
-import { analyticsFor, isolateId } from "../analytics.ts";
-import type { AppEnv } from "../env.ts";
-import { configFor } from "../config.ts";
-import { logError } from "../log.ts";
-import { ProblemError } from "../middleware/problem.ts";
-import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./v1/define.ts";
+import { clickhouse } from "../../../shared/analytics/clickhouse-client.ts";
+import { metricsSeries, parseMetricsQuery } from "../../../shared/analytics/ops-metrics.ts";
+import { clickHouseReader } from "../../../shared/monitoring/clickhouse-source.ts";
+import { MetricsQueryParams, MetricsSeries, PipelineStats } from "../../../shared/api/schemas/ops-metrics.ts";
+import { analyticsFor, isolateId } from "../../analytics.ts";
+import type { AppEnv } from "../../env.ts";
+import { configFor } from "../../config.ts";
+import { logError } from "../../log.ts";
+import { ProblemError } from "../../middleware/problem.ts";
+import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 const series = scopedRoute("ops", {
   method: "get",
-  path: "/v1/ops/metrics",
+  path: "/ops/metrics",
   operationId: "getOpsMetrics",
   tags: ["ops"],
   summary: "Request series (count, errors, latency percentiles, cache hit ratio) from the rollups",
@@ -29,7 +29,7 @@ const series = scopedRoute("ops", {
 
 const pipeline = scopedRoute("ops", {
   method: "get",
-  path: "/v1/ops/metrics/pipeline",
+  path: "/ops/metrics/pipeline",
   operationId: "getOpsMetricsPipeline",
   tags: ["ops"],
   summary: "This isolate's metrics pipeline counters (events in, stored, dropped)",

@@ -4,13 +4,13 @@
  * checks the token before it accepts the connection.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { ProblemError } from "../../shared/api/problem.ts";
-import { RoomParams, TokenRequest, TokenResponse } from "../../shared/api/schemas/rooms.ts";
-import { signRoomToken } from "../../shared/rooms/token.ts";
-import type { AppEnv } from "../env.ts";
-import { configFor } from "../config.ts";
-import { validationHook } from "../middleware/validation.ts";
-import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./v1/define.ts";
+import { ProblemError } from "../../../shared/api/problem.ts";
+import { RoomParams, TokenRequest, TokenResponse } from "../../../shared/api/schemas/rooms.ts";
+import { signRoomToken } from "../../../shared/rooms/token.ts";
+import type { AppEnv } from "../../env.ts";
+import { configFor } from "../../config.ts";
+import { validationHook } from "../../middleware/validation.ts";
+import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./define.ts";
 
 const issueToken = scopedRoute("read", {
   method: "post",
