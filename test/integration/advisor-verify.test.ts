@@ -33,6 +33,26 @@ async function falsePromise(name: string): Promise<BuildBaseline> {
   };
 }
 
+const inserts = (from: number) => ({ sql: "INSERT INTO orders VALUES ($1, $2, 'new', 1, now())", params: (i: number) => [from + i, i], times: 20 });
+
+/**
+ * A baseline that saw its table's writes take next to no time before the build: the writes
+ * measured after it are far more than 10% slower, whatever the reads gained.
+ */
+async function slowedWrites(name: string): Promise<BuildBaseline> {
+  await db.client.query(`CREATE INDEX ${name} ON orders (total)`);
+  const read = first.workload.find((s) => /customer_id = \$1/.test(s.query))!;
+  const totals = await statementTotals(db.client);
+  const { rows } = await db.client.query("SELECT queryid::text AS id FROM pg_stat_statements WHERE query LIKE 'INSERT INTO orders VALUES%' AND toplevel");
+  const insert = String(rows[0].id);
+  return {
+    schema: "public", table: "orders", name, builtAt: new Date().toISOString(),
+    statements: [{ queryid: read.queryid, meanMs: read.meanMs, costBefore: 1000, costAfter: 1000, calls: read.calls }],
+    writes: [{ queryid: insert, meanMs: 0.000001 }],
+    totals: { [read.queryid]: totals.get(read.queryid)!, [insert]: totals.get(insert)! },
+  };
+}
+
 beforeAll(async () => {
   db = await createTestDatabase(undefined);
   await db.client.query("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, total numeric NOT NULL, created_at timestamptz NOT NULL)");
@@ -42,11 +62,13 @@ beforeAll(async () => {
   await db.resetStatements();
   await runWorkload(db, WORKLOAD);
   first = await analyse(db.client, resolveOptions({ minTotalMs: 0, apply: true }));
+  await runWorkload(db, [inserts(1_000_000)]);
   const applyMode = await falsePromise("orders_status_false_promise");
   const whatIfMode = await falsePromise("orders_status_false_promise_2");
+  const slowing = await slowedWrites("orders_total_slowed_writes");
   // Traffic after the builds, then the later runs judge them.
-  await runWorkload(db, WORKLOAD);
-  second = await analyse(db.client, resolveOptions({ minTotalMs: 0, apply: true }), [...first.baselines, applyMode]);
+  await runWorkload(db, [...WORKLOAD, inserts(2_000_000)]);
+  second = await analyse(db.client, resolveOptions({ minTotalMs: 0, apply: true }), [...first.baselines, applyMode, slowing]);
   const whatIf = await analyse(db.client, resolveOptions({ minTotalMs: 0 }), [whatIfMode]);
   second.verification.push(...whatIf.verification);
 }, 120_000);
@@ -81,6 +103,14 @@ describe("verification of built indexes", () => {
     expect(v).toMatchObject({ verdict: "below_prediction", action: "dropped" });
     expect(v.reason).toMatch(/under half of the predicted 99\.0%/);
     expect(await indexExists("orders_status_false_promise")).toBe(false);
+  });
+
+  it("drops, in apply mode, an index whose table's writes got more than 10% slower, with the write latency before and after", async () => {
+    const v = second.verification.find((x) => x.name === "orders_total_slowed_writes")!;
+    expect(v).toMatchObject({ verdict: "slowed_writes", action: "dropped", writeBeforeMs: 0.000001 });
+    expect(v.writeAfterMs!).toBeGreaterThan(0.000001 * 1.1);
+    expect(v.reason).toMatch(/^writes on its table went from 0\.000 to \d+\.\d{3} ms \(more than 10% slower\)$/);
+    expect(await indexExists("orders_total_slowed_writes")).toBe(false);
   });
 
   it("only reports it in what-if mode", async () => {

@@ -173,7 +173,10 @@ export interface AdvisorReport {
   recommendations: Recommendation[];
   findings: Finding[];
   applied: BuildResult[];
-  /** Earlier builds judged by this run (measured before/after, write cost, what was done). */
+  /**
+   * Earlier builds judged by this run (measured before/after, write cost, what was done), and
+   * the standing measurements of earlier runs for indexes still in place (`carried`).
+   */
   verification: Verification[];
   /** This run's builds (and earlier ones still pending), for a later run to judge. */
   baselines: BuildBaseline[];
