@@ -34,7 +34,7 @@ export function renderReport(report: AdvisorReport & { clickhouse?: { findings: 
   if (report.applied.length > 0) {
     lines.push("", "builds:");
     for (const b of report.applied) {
-      lines.push(`  ${b.status.padEnd(7)} ${b.name} (${b.durationMs} ms${b.sizeBytes === null ? "" : `, ${bytes(b.sizeBytes)}`})${b.error ? `: ${b.error}${b.cleanedUp ? " (invalid leftover dropped)" : ""}` : ""}`);
+      lines.push(`  ${b.status.padEnd(7)} ${b.name} (${b.durationMs} ms${b.sizeBytes === null ? "" : `, ${bytes(b.sizeBytes)}`})${b.replacedLeftover ? " replacing an INVALID leftover of an earlier build" : ""}${b.error ? `: ${b.error}${b.cleanedUp ? " (invalid leftover dropped)" : ""}` : ""}`);
     }
   }
 

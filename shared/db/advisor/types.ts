@@ -160,6 +160,8 @@ export interface BuildResult {
   error?: string;
   /** The failed build's INVALID leftover was dropped. */
   cleanedUp?: boolean;
+  /** An INVALID leftover of an earlier build under this name was dropped before building. */
+  replacedLeftover?: boolean;
 }
 
 export interface AdvisorReport {
