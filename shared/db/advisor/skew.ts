@@ -48,9 +48,21 @@ function percent(share: number): string {
 
 /**
  * A value to cost the statement with when `need.column` is skewed, planned together with the
- * representatives already chosen (`fixed`); undefined when the column is not skewed.
+ * representatives already chosen (`fixed`); undefined when the column is not skewed, or when
+ * its statistics cannot be read or planned with (an array or custom type's text form): the
+ * generic plan then stands, as it would without this step.
  */
 export async function skewedValue(
+  db: SqlExecutor,
+  planner: Planner,
+  statement: Pick<WorkloadStatement, "query" | "calls" | "rows">,
+  need: Extract<Need, { kind: "eq-value" }>,
+  fixed: readonly Representative[],
+): Promise<Representative | undefined> {
+  return chooseValue(db, planner, statement, need, fixed).catch(() => undefined);
+}
+
+async function chooseValue(
   db: SqlExecutor,
   planner: Planner,
   statement: Pick<WorkloadStatement, "query" | "calls" | "rows">,
