@@ -7,8 +7,8 @@
  * the recommended indexes (CREATE INDEX CONCURRENTLY); without it nothing is changed.
  * --clickhouse adds the ClickHouse analysis (CLICKHOUSE_URL/USER/PASSWORD/DATABASE).
  * Every run is recorded, like the cron's: in the database's index_advisor_runs table when it has
- * one (Netra's, migrated), else in a JSON file (--runs-file, default under the state dir, one per
- * database). So the next run verifies the indexes this one built (verify.ts) and carries their
+ * one (Netra's, migrated) and no --runs-file is given, else in a JSON file (--runs-file, default
+ * under the state dir, one per database). So the next run verifies the indexes this one built (verify.ts) and carries their
  * measured impact forward.
  * Exit codes: 0 done, 1 failed, 2 bad arguments, 3 another run holds the lock.
  */
