@@ -15,7 +15,9 @@ let second: AdvisorReport;
 
 const WORKLOAD = [
   { sql: "SELECT id, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20", params: (i: number) => [i], times: 20 },
-  { sql: "SELECT count(*) FROM orders WHERE total > $1", params: (i: number) => [i % 400], times: 20 },
+  // No index can help it (so a promise made for it cannot hold), and none is recommended for it:
+  // a range such as `total > $1` would get one whose generic-plan prediction the run may or may not meet.
+  { sql: "SELECT count(*) FROM orders", params: () => [], times: 20 },
 ];
 
 const indexExists = async (name: string) => (await db.client.query("SELECT 1 FROM pg_class WHERE relname = $1", [name])).rows.length === 1;
@@ -23,7 +25,7 @@ const indexExists = async (name: string) => (await db.client.query("SELECT 1 FRO
 /** A baseline that promises a 99% saving for a statement the index cannot help. */
 async function falsePromise(name: string): Promise<BuildBaseline> {
   await db.client.query(`CREATE INDEX ${name} ON orders (status)`);
-  const report = first.workload.find((s) => /total > \$1/.test(s.query))!;
+  const report = first.workload.find((s) => /^SELECT count\(\*\) FROM orders$/.test(s.query))!;
   const totals = await statementTotals(db.client);
   return {
     schema: "public", table: "orders", name, builtAt: new Date().toISOString(),
@@ -43,7 +45,7 @@ async function slowedWrites(name: string): Promise<BuildBaseline> {
   await db.client.query(`CREATE INDEX ${name} ON orders (total)`);
   const read = first.workload.find((s) => /customer_id = \$1/.test(s.query))!;
   const totals = await statementTotals(db.client);
-  const { rows } = await db.client.query("SELECT queryid::text AS id FROM pg_stat_statements WHERE query LIKE 'INSERT INTO orders VALUES%' AND toplevel");
+  const { rows } = await db.client.query("SELECT queryid::text AS id FROM pg_stat_statements WHERE query LIKE 'INSERT INTO orders VALUES%' AND toplevel AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())");
   const insert = String(rows[0].id);
   return {
     schema: "public", table: "orders", name, builtAt: new Date().toISOString(),
