@@ -30,8 +30,8 @@ export interface IndexSummary {
   mode: string | null;
   recommendations: Array<{ name: string; table: string; columns: string[]; include: string[]; ddl: string; benefit: number | null; evidence: string | null; estimatedBytes: number | null; statements: number }>;
   findings: Array<{ kind: string; subject: string; message: string }>;
-  /** Earlier builds measured by this run: before/after per statement, size, write cost, what was done. */
-  verification: Array<{ name: string; table: string; verdict: string; action: string; reason: string; predictedSaving: number | null; measuredSaving: number | null; sizeBytes: number | null; writeBeforeMs: number | null; writeAfterMs: number | null; statements: Array<{ beforeMs: number | null; afterMs: number | null; calls: number | null }> }>;
+  /** Applied indexes as measured (by this run, or `carried` from an earlier one): before/after per statement, size, write cost, what was done. */
+  verification: Array<{ name: string; table: string; verdict: string; action: string; reason: string; predictedSaving: number | null; measuredSaving: number | null; sizeBytes: number | null; writeBeforeMs: number | null; writeAfterMs: number | null; measuredAt: string | null; carried: boolean; statements: Array<{ beforeMs: number | null; afterMs: number | null; calls: number | null }> }>;
 }
 
 const record = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {});
@@ -80,6 +80,8 @@ async function latestIndexes(config: AppConfig): Promise<IndexSummary | null> {
         sizeBytes: numOrNull(v.sizeBytes),
         writeBeforeMs: numOrNull(v.writeBeforeMs),
         writeAfterMs: numOrNull(v.writeAfterMs),
+        measuredAt: str(v.measuredAt) || null,
+        carried: v.carried === true,
         statements: list(v.statements).map(record).map((s) => ({ beforeMs: numOrNull(s.beforeMs), afterMs: numOrNull(s.afterMs), calls: numOrNull(s.calls) })),
       })),
   };

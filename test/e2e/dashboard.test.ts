@@ -3,7 +3,8 @@
  * against `wrangler dev`, with ClickHouse seeded in a throwaway database and
  * alert state under a throwaway Redis prefix: sign in, charts drawn from the
  * seeded rollups, an alert evaluated by the cron job, the range selector
- * changing what is shown, no console errors. Leaves a screenshot in test-results/ (and refreshes
+ * changing what is shown, the index panel with each applied index's measured impact (from an
+ * advisor run stored for the test), no console errors. Leaves a screenshot in test-results/ (and refreshes
  * the README's docs/dashboard.png when NETRA_UPDATE_SCREENSHOT=1).
  */
 import { randomBytes } from "node:crypto";
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
 import { Redis } from "@upstash/redis";
+import pg from "pg";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumLaunchOptions } from "../../scripts/lib/chromium.ts";
@@ -34,6 +36,26 @@ const RULES = [
   { id: "cache-hit-ratio", name: "Cache hit ratio below the 80% target", metric: "cache_hit_ratio", kind: "threshold", op: "<", threshold: 0.8, minSamples: 50, for: 5 },
 ];
 
+/** A finished advisor run whose report measured two applied indexes: one now, one carried from an earlier run. */
+const ADVISOR_RUN_KEY = `test:dash:${suffix}`;
+const ADVISOR_REPORT = {
+  capabilities: { mode: "what-if" },
+  recommendations: [],
+  findings: [],
+  verification: [
+    {
+      name: "orders_customer_id_created_at_dash_adv", table: "public.orders", verdict: "held", action: "kept", reason: "measured saving 91.7% against predicted 95.0%",
+      predictedSaving: 0.95, measuredSaving: 0.917, sizeBytes: 4_194_304, writeBeforeMs: 0.21, writeAfterMs: 0.22, measuredAt: "2026-12-06T09:00:00.000Z",
+      statements: [{ queryid: "1", beforeMs: 4.2, afterMs: 0.35, calls: 40 }],
+    },
+    {
+      name: "reviews_product_id_dash_adv", table: "public.reviews", verdict: "held", action: "kept", reason: "measured saving 80.0% against predicted 90.0%",
+      predictedSaving: 0.9, measuredSaving: 0.8, sizeBytes: 2_097_152, writeBeforeMs: null, writeAfterMs: null, measuredAt: "2026-12-05T08:30:00.000Z", carried: true,
+      statements: [{ queryid: "2", beforeMs: 12, afterMs: 2.4, calls: 30 }],
+    },
+  ],
+};
+
 let wrangler: DevServer;
 let clickhouse: ClickHouseClient;
 let context: BrowserContext;
@@ -45,6 +67,12 @@ beforeAll(async () => {
   await migrateClickHouse({ url: urls.CLICKHOUSE_URL, database }, { log: () => undefined });
   clickhouse = createClient({ url: urls.CLICKHOUSE_URL, database });
   await seedDashboardData(clickhouse, database, Date.now());
+  await withPostgres((db) =>
+    db.query(
+      `INSERT INTO index_advisor_runs (trigger_key, trigger, status, apply, started_at, finished_at, summary, report) VALUES ($1, 'manual', 'ok', true, now(), now(), '{}', $2)`,
+      [ADVISOR_RUN_KEY, JSON.stringify(ADVISOR_REPORT)],
+    ),
+  );
 
   // An env file replaces .dev.vars: the same local stack, but our database, key and Redis prefix.
   const envFile = join(scratch, "dashboard.env");
@@ -78,7 +106,18 @@ beforeAll(async () => {
   page.on("pageerror", (error) => consoleErrors.push(error.message));
 }, 240_000);
 
+async function withPostgres<T>(work: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = new pg.Client({ connectionString: urls.DATABASE_URL });
+  await db.connect();
+  try {
+    return await work(db);
+  } finally {
+    await db.end();
+  }
+}
+
 afterAll(async () => {
+  await withPostgres((db) => db.query("DELETE FROM index_advisor_runs WHERE trigger_key = $1", [ADVISOR_RUN_KEY])).catch(() => undefined);
   await context?.close();
   await wrangler?.stop();
   await clickhouse?.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
@@ -159,6 +198,16 @@ describe("dashboard", () => {
     const firing = page.locator('#alerts li.alert.firing[data-rule="error-rate"]');
     await expect.poll(() => firing.count()).toBe(1);
     expect(await firing.textContent()).toContain("Error rate above 5%");
+  });
+
+  it("shows each applied index's measured impact on the index panel", async () => {
+    const panel = page.locator("#indexes");
+    await expect.poll(() => panel.textContent()).toContain("Measured impact of applied indexes");
+    const rows = panel.locator("tr", { hasText: "_dash_adv" });
+    expect(await rows.count()).toBe(2);
+    const measured = await rows.nth(0).textContent();
+    for (const part of ["orders_customer_id_created_at_dash_adv", "4.20 → 0.35 ms", "92% / 95%", "4,096 KiB", "0.21 → 0.22 ms", "held (kept)"]) expect(measured).toContain(part);
+    expect(await rows.nth(1).textContent()).toContain("held (kept), measured 2026-12-05 08:30");
   });
 
   it("changes what is shown with the range selector", async () => {

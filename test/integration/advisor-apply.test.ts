@@ -85,12 +85,30 @@ describe("apply mode", () => {
     }
   });
 
-  it("never drops an index it did not just build, even an INVALID one under its own name", async () => {
+  it("replaces the INVALID leftover of an earlier build that died under its own name, and leaves it while the table is busy", async () => {
     const rec = recommendation("users", ["plan_tier", "role"]);
     await db.client.query("INSERT INTO users (email, plan_tier, role) SELECT 'twin' || g || '@x.io', 'free', 'member' FROM generate_series(1, 2) g");
+    // What a run that crashed mid-build leaves: an INVALID index under the advisor's name, nobody cleaning it up.
     await expect(db.client.query(`CREATE UNIQUE INDEX CONCURRENTLY "${rec.name}" ON users (plan_tier, role)`)).rejects.toThrow();
     expect(await indexState(rec.name)).toEqual({ valid: false });
-    expect(await buildIndex(db.client, rec, TIMEOUTS)).toMatchObject({ status: "exists", valid: false });
-    expect(await indexState(rec.name)).toEqual({ valid: false });
+    // Something holds SHARE UPDATE EXCLUSIVE on the table (a concurrent build would): hands off.
+    const blocker = await db.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE users IN SHARE UPDATE EXCLUSIVE MODE");
+    try {
+      expect(await buildIndex(db.client, rec, TIMEOUTS)).toMatchObject({ status: "exists", valid: false });
+      expect(await indexState(rec.name)).toEqual({ valid: false });
+    } finally {
+      await blocker.query("ROLLBACK");
+    }
+    expect(await buildIndex(db.client, rec, TIMEOUTS)).toMatchObject({ status: "created", valid: true, replacedLeftover: true });
+    expect(await indexState(rec.name)).toEqual({ valid: true });
+  });
+
+  it("never touches an INVALID index under another name", async () => {
+    await expect(db.client.query("CREATE UNIQUE INDEX CONCURRENTLY users_someone_elses_key ON users (plan_tier)")).rejects.toThrow();
+    const rec = recommendation("users", ["plan_tier"]);
+    expect(await buildIndex(db.client, rec, TIMEOUTS)).toMatchObject({ status: "created", valid: true });
+    expect(await indexState("users_someone_elses_key")).toEqual({ valid: false });
   });
 });

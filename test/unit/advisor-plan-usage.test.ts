@@ -28,9 +28,10 @@ describe("plan conditions", () => {
   });
 
   it("classifies equality, range, LIKE, joins, constant predicates and expressions", () => {
-    expect(classify("p.cat = ANY ($4)")).toMatchObject({ kind: "eq", side: { key: "cat", expression: false } });
+    expect(classify("p.cat = ANY ($4)")).toEqual({ kind: "eq", side: { alias: "p", key: "cat", expression: false, params: [] } });
+    expect(classify("p.cat = $4")).toMatchObject({ kind: "eq", side: { key: "cat" }, param: 4 });
     expect(classify("p.created_at >= $1")).toMatchObject({ kind: "range", side: { key: "created_at" } });
-    expect(classify("(p.name)::text ~~ $3")).toMatchObject({ kind: "like", side: { key: "name" }, pattern: 3 });
+    expect(classify("(p.name)::text ~~ $3")).toMatchObject({ kind: "like", side: { key: "name" }, param: 3 });
     expect(classify("lower(p.name) = lower($1)")).toMatchObject({ kind: "eq", side: { key: "(lower(name))", expression: true } });
     expect(classify("(p.attrs ->> $1) = $2")).toMatchObject({ kind: "eq", side: { key: "(attrs ->> $1)", params: [1] } });
     expect(classify("q.p_id = p.id")).toMatchObject({ kind: "join", left: { alias: "q", key: "p_id" }, right: { alias: "p", key: "id" } });
@@ -87,6 +88,7 @@ describe("usages from a generic plan", () => {
     expect(p.sort).toEqual(["created_at"]);
     expect([...p.selected!]).toEqual(expect.arrayContaining(["id", "name", "created_at"]));
     expect(needs.map((n) => ({ kind: n.kind, param: n.param }))).toEqual([
+      { kind: "eq-value", param: 5 },
       { kind: "like-pattern", param: 3 },
       { kind: "json-key", param: 1 },
     ]);

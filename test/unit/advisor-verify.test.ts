@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeIndex, meanBetween, writesTo } from "../../shared/db/advisor/verify.ts";
+import { judgeIndex, meanBetween, standingVerifications, writesTo, type Verification } from "../../shared/db/advisor/verify.ts";
 
 const rec = { name: "ix", statements: [{ queryid: "1", query: "", calls: 10, costBefore: 1000, costAfter: 100 }] };
 
@@ -37,5 +37,26 @@ describe("judging a built index", () => {
       { queryid: "d", query: "SELECT * FROM inventory_events", meanMs: 4 },
     ];
     expect(writesTo("inventory_events", workload).map((w) => w.queryid)).toEqual(["a", "b"]);
+  });
+});
+
+describe("measurements carried into later reports", () => {
+  const measured = (name: string, action: Verification["action"]): Verification => ({
+    name, table: "public.t", action, verdict: "held", predictedSaving: 0.9, measuredSaving: 0.8, statements: [], writeBeforeMs: null, writeAfterMs: null, reason: "", sizeBytes: 8192, measuredAt: "2026-12-06T09:00:00.000Z",
+  });
+  const present = (...names: string[]) => names.map((name) => ({ schema: "public", table: "t", name }));
+
+  it("carries kept and reported indexes still in place, marked as carried", () => {
+    const standing = standingVerifications([measured("a", "kept"), measured("b", "reported")], [], present("a", "b"));
+    expect(standing.map((v) => [v.name, v.carried])).toEqual([["a", true], ["b", true]]);
+  });
+
+  it("drops what was dropped, is still pending, was measured again now, or is gone", () => {
+    const earlier = [measured("dropped", "dropped"), measured("pending", "pending"), measured("again", "kept"), measured("gone", "kept")];
+    expect(standingVerifications(earlier, [measured("again", "kept")], present("dropped", "pending", "again"))).toEqual([]);
+  });
+
+  it("matches the index on its table too, not on its name alone", () => {
+    expect(standingVerifications([measured("a", "kept")], [], [{ schema: "public", table: "other", name: "a" }])).toEqual([]);
   });
 });

@@ -104,4 +104,13 @@ describe("the OpenAPI 3.1 document", () => {
     }
     expect(resolve(doc, problemRef)).toMatchObject({ type: "object", required: expect.arrayContaining(["type", "title", "status", "detail", "code"]) });
   });
+
+  it("documents each applied index's measured impact in GET /v1/ops/indexes", () => {
+    const ok = doc.paths["/v1/ops/indexes"]?.get?.responses["200"]?.content?.["application/json"]?.schema as { $ref?: string };
+    const run = resolve(doc, ok.$ref!) as { properties: { report: unknown } };
+    expect(run.properties.report).toMatchObject({ type: ["object", "null"], properties: { verification: { type: "array", items: { $ref: "#/components/schemas/IndexImpact" } } } });
+    const impact = resolve(doc, "#/components/schemas/IndexImpact") as { properties: Record<string, unknown>; required: string[] };
+    expect(impact.required).toEqual(expect.arrayContaining(["name", "table", "verdict", "action", "statements", "sizeBytes", "writeBeforeMs", "writeAfterMs"]));
+    expect(impact.properties.statements).toMatchObject({ items: { properties: { beforeMs: {}, afterMs: {} } } });
+  });
 });

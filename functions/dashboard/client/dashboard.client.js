@@ -231,7 +231,7 @@
         el("td", { class: "num", text: `${pct(v.measuredSaving)} / ${pct(v.predictedSaving)}` }),
         el("td", { class: "num", text: v.sizeBytes == null ? "–" : `${Math.round(v.sizeBytes / 1024).toLocaleString()} KiB` }),
         el("td", { class: "num", text: v.writeBeforeMs == null ? "–" : `${ms(v.writeBeforeMs)} → ${ms(v.writeAfterMs)} ms` }),
-        el("td", { title: v.reason, text: `${v.verdict} (${v.action})` }),
+        el("td", { title: v.reason, text: `${v.verdict} (${v.action})${v.carried && v.measuredAt ? `, measured ${v.measuredAt.slice(0, 16).replace("T", " ")}` : ""}` }),
       ),
     );
     const head = ["Applied index", "Statements (mean)", "Saved: measured / predicted", "Size", "Writes (mean)", "Verdict"].map((h) => el("th", { text: h }));

@@ -2,8 +2,9 @@
  * Per statement, what it does with each table, from two readers: the JS parser
  * (candidates.ts, cheap, no database) and Postgres' own generic plan (plan-usage.ts), which
  * reads anything Postgres can PREPARE, including what the JS parser cannot. Placeholders
- * that decide the index (a JSON key, a LIKE pattern) get representative values and the
- * statement is planned again with them; that text is the one the what-if costs. Every
+ * that decide the index (a JSON key, a LIKE pattern, the value compared with a skewed column)
+ * get representative values and the statement is planned again with them; that text is the
+ * one the what-if costs. Every
  * statement ends with candidates or a stated reason.
  */
 import { tableKey, type Catalog } from "./catalog.ts";
@@ -12,6 +13,7 @@ import { candidateKey } from "./ident.ts";
 import { usagesFromPlan } from "./plan-usage.ts";
 import type { Planner } from "./planner.ts";
 import { representativeFor, specialise, type Representative } from "./representative.ts";
+import { skewedValue } from "./skew.ts";
 import { messageOf } from "./workload.ts";
 import type { IndexCandidate, SqlExecutor, StatementCoverage, WorkloadStatement } from "./types.ts";
 
@@ -68,10 +70,12 @@ export async function analyseWorkload(
       let result = usagesFromPlan(await planner.plan(statement.query, true), catalog);
       if (result.needs.length > 0) {
         const values: Representative[] = [];
-        for (const need of result.needs) {
-          const value = await representativeFor(db, need);
+        const add = (value: Representative | undefined) => {
           if (value !== undefined && !values.some((v) => v.param === value.param)) values.push(value);
-        }
+        };
+        for (const need of result.needs) if (need.kind !== "eq-value") add(await representativeFor(db, need));
+        // Equality values last: each is planned with the keys and patterns chosen above.
+        for (const need of result.needs) if (need.kind === "eq-value") add(await skewedValue(db, planner, statement, need, values));
         if (values.length > 0) {
           costQuery = specialise(statement.query, values);
           result = usagesFromPlan(await planner.plan(costQuery, true), catalog);

@@ -6,6 +6,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A SQL string literal (standard_conforming_strings: only the quote is doubled). */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** FNV-1a over the text: a short, stable suffix that keeps truncated names unique. */
 function shortHash(text: string): string {
   let hash = 0x811c9dc5;

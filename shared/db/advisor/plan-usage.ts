@@ -6,8 +6,9 @@
  * including JSONB `->>`, `lower(...)`, LIKE and constant predicates.
  *
  * Placeholders inside an indexable expression (`attrs ->> $1`: pg_stat_statements turned the
- * JSON key into $1) and LIKE patterns that are placeholders are returned as `needs`: the
- * caller finds representative values (representative.ts) and plans the statement again.
+ * JSON key into $1), LIKE patterns and equality values that are placeholders are returned as
+ * `needs`: the caller finds representative values (representative.ts, skew.ts) and plans the
+ * statement again.
  */
 import { tableKey, type Catalog, type TableInfo } from "./catalog.ts";
 import type { TableUsage } from "./candidates.ts";
@@ -17,7 +18,9 @@ import { classify, conjuncts, rowSide, sortEntry, type RowSide } from "./quals.t
 /** A placeholder whose value decides which index can serve the statement. */
 export type Need =
   | { kind: "json-key"; param: number; table: TableInfo; column: string }
-  | { kind: "like-pattern"; param: number; table: TableInfo; key: string };
+  | { kind: "like-pattern"; param: number; table: TableInfo; key: string }
+  /** `column = $n`: when the column's values are skewed, which value the workload asks for decides the plan (skew.ts). */
+  | { kind: "eq-value"; param: number; table: TableInfo; column: string };
 
 export interface PlanUsage {
   usages: TableUsage[];
@@ -98,8 +101,11 @@ export function usagesFromPlan(root: PlanNode, catalog: Catalog): PlanUsage {
               continue;
             }
             if (conjunct.side.params.length > 0) continue;
-            if (conjunct.kind === "like" && conjunct.pattern !== undefined) {
-              needs.push({ kind: "like-pattern", param: conjunct.pattern, table: usage.table, key: conjunct.side.key });
+            if (conjunct.kind === "like" && conjunct.param !== undefined) {
+              needs.push({ kind: "like-pattern", param: conjunct.param, table: usage.table, key: conjunct.side.key });
+            }
+            if (conjunct.kind === "eq" && conjunct.param !== undefined && !conjunct.side.expression) {
+              needs.push({ kind: "eq-value", param: conjunct.param, table: usage.table, column: conjunct.side.key });
             }
             const list = conjunct.kind === "eq" ? usage.eq : conjunct.kind === "range" ? usage.range : usage.like;
             pushUnique(list, conjunct.side.key);

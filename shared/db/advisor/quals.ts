@@ -18,7 +18,7 @@ export interface RowSide {
 }
 
 export type Conjunct =
-  | { kind: "eq" | "range" | "like"; side: RowSide; /** The $n a LIKE pattern is, when it is one. */ pattern?: number }
+  | { kind: "eq" | "range" | "like"; side: RowSide; /** The $n the value side is, when it is exactly one (an equality's value, a LIKE pattern). */ param?: number }
   | { kind: "join"; left: RowSide; right: RowSide }
   /** A condition with no value to look up: `NOT archived`, `deleted_at IS NULL`; a partial index's WHERE. */
   | { kind: "constant"; alias: string; text: string }
@@ -139,11 +139,10 @@ export function classify(text: string): Conjunct {
   // Postgres prints the row side first for a qual it can index; values on the left are turned around.
   const side = left && isValue(rhs) ? left : undefined;
   if (side === undefined) return { kind: "other", text: t };
-  if (op === "=") return { kind: "eq", side };
-  if (op === "~~") {
-    const param = /^\$(\d+)$/.exec(stripOuter(rhs));
-    return param ? { kind: "like", side, pattern: Number(param[1]) } : { kind: "like", side };
-  }
+  const param = any ? null : /^\$(\d+)$/.exec(stripOuter(rhs));
+  const value = param ? { param: Number(param[1]) } : {};
+  if (op === "=") return { kind: "eq", side, ...value };
+  if (op === "~~") return { kind: "like", side, ...value };
   if (op === "<" || op === "<=" || op === ">" || op === ">=") return { kind: "range", side };
   return { kind: "other", text: t };
 }

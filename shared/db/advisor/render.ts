@@ -34,7 +34,7 @@ export function renderReport(report: AdvisorReport & { clickhouse?: { findings: 
   if (report.applied.length > 0) {
     lines.push("", "builds:");
     for (const b of report.applied) {
-      lines.push(`  ${b.status.padEnd(7)} ${b.name} (${b.durationMs} ms${b.sizeBytes === null ? "" : `, ${bytes(b.sizeBytes)}`})${b.error ? `: ${b.error}${b.cleanedUp ? " (invalid leftover dropped)" : ""}` : ""}`);
+      lines.push(`  ${b.status.padEnd(7)} ${b.name} (${b.durationMs} ms${b.sizeBytes === null ? "" : `, ${bytes(b.sizeBytes)}`})${b.replacedLeftover ? " replacing an INVALID leftover of an earlier build" : ""}${b.error ? `: ${b.error}${b.cleanedUp ? " (invalid leftover dropped)" : ""}` : ""}`);
     }
   }
 
@@ -48,7 +48,9 @@ export function renderReport(report: AdvisorReport & { clickhouse?: { findings: 
     lines.push("", "measured impact of earlier builds:");
     for (const v of report.verification) {
       const statements = v.statements.map((m) => `${m.beforeMs.toFixed(2)} -> ${m.afterMs === null ? "?" : m.afterMs.toFixed(2)} ms`).join(", ");
-      lines.push(`  ${v.verdict} (${v.action}) ${v.name}: ${statements}; ${v.reason}`);
+      const writes = v.writeBeforeMs === null || v.writeAfterMs === null ? "writes not measured" : `writes ${v.writeBeforeMs.toFixed(3)} -> ${v.writeAfterMs.toFixed(3)} ms`;
+      const when = v.carried ? `; measured ${v.measuredAt} by an earlier run` : "";
+      lines.push(`  ${v.verdict} (${v.action}) ${v.name}, ${bytes(v.sizeBytes)}: ${statements}; ${writes}; ${v.reason}${when}`);
     }
   }
 

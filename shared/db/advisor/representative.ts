@@ -5,7 +5,7 @@
  * came from and never shows a value taken from a row (a LIKE prefix may be personal data; a
  * JSON key is part of the schema and has to appear in the index anyway).
  */
-import { quoteIdent } from "./ident.ts";
+import { quoteIdent, quoteLiteral } from "./ident.ts";
 import type { Need } from "./plan-usage.ts";
 import type { SqlExecutor } from "./types.ts";
 
@@ -22,15 +22,11 @@ export interface Representative {
   source: string;
 }
 
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function representativeFor(db: SqlExecutor, need: Need): Promise<Representative | undefined> {
+export async function representativeFor(db: SqlExecutor, need: Exclude<Need, { kind: "eq-value" }>): Promise<Representative | undefined> {
   const table = `${quoteIdent(need.table.schema)}.${quoteIdent(need.table.table)}`;
   if (need.kind === "json-key") {
     const column = quoteIdent(need.column);
@@ -41,7 +37,7 @@ export async function representativeFor(db: SqlExecutor, need: Need): Promise<Re
     );
     const key = rows[0]?.k;
     if (typeof key !== "string") return undefined;
-    return { param: need.param, literal: literal(key), source: `JSON key ${literal(key)}: the most common key of ${need.table.table}.${need.column} in ${SAMPLE_ROWS} sampled rows` };
+    return { param: need.param, literal: quoteLiteral(key), source: `JSON key ${quoteLiteral(key)}: the most common key of ${need.table.table}.${need.column} in ${SAMPLE_ROWS} sampled rows` };
   }
   // The key is a column or Postgres' own deparse of an expression over the table's columns.
   const key = need.key.startsWith("(") ? need.key : quoteIdent(need.key);
@@ -63,7 +59,7 @@ export async function representativeFor(db: SqlExecutor, need: Need): Promise<Re
   }
   return {
     param: need.param,
-    literal: literal(`${escapeLike(prefix)}%`),
+    literal: quoteLiteral(`${escapeLike(prefix)}%`),
     source: `LIKE pattern on ${need.table.table}.${need.key}: a selective prefix search (the shortest prefix of a sampled value that at most 1% of ${SAMPLE_ROWS} sampled rows share; value not stored)`,
   };
 }

@@ -15,7 +15,7 @@ import { duplicateIndexes, heavySeqScans, invalidIndexes, missingStatistics, slo
 import { Planner } from "./planner.ts";
 import { selectByRules, selectWithPlanner } from "./select.ts";
 import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
-import { baselinesFor, verifyBuilds, type BuildBaseline } from "./verify.ts";
+import { baselinesFor, standingVerifications, verifyBuilds, type BuildBaseline, type Verification } from "./verify.ts";
 import { detectCapabilities, readWorkload } from "./workload.ts";
 
 /** Advisory-lock key of advisor runs ("netra-ix" as ASCII), distinct from the migration lock. */
@@ -58,16 +58,26 @@ export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOpti
   return withAdvisorLock(db, () => analyse(db, options));
 }
 
-/** The analysis itself, without the lock (callers that hold it already). */
-export async function analyse(db: SqlExecutor, options: AdvisorOptions, earlier: readonly BuildBaseline[] = []): Promise<AdvisorReport> {
+/**
+ * The analysis itself, without the lock (callers that hold it already). `earlier` are the
+ * builds of earlier runs still to be judged; `measured` the earlier runs' measurements, carried
+ * forward for the indexes still in place.
+ */
+export async function analyse(
+  db: SqlExecutor,
+  options: AdvisorOptions,
+  earlier: readonly BuildBaseline[] = [],
+  measured: readonly Verification[] = [],
+): Promise<AdvisorReport> {
   const clock = options.now ?? (() => Date.now());
   const started = clock();
   const { rows } = await db.query("SELECT current_database() AS db");
   const database = String(rows[0]?.db ?? "");
   const capabilities = await detectCapabilities(db);
   // Earlier builds first: an index dropped for not paying off is then gone from the catalog.
-  const verification = capabilities.pgStatStatements ? await verifyBuilds(db, earlier, options.apply) : [];
+  const judged = capabilities.pgStatStatements ? await verifyBuilds(db, earlier, options.apply, new Date(clock())) : [];
   const catalog = await readCatalog(db);
+  const verification = [...judged, ...standingVerifications(measured, judged, catalog.indexes)];
   const workload = capabilities.pgStatStatements ? await readWorkload(db, options) : [];
   const notes = capabilities.notes;
   const planner = new Planner(db);

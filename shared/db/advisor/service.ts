@@ -9,7 +9,7 @@
 import { analyse, resolveOptions, withAdvisorLock } from "./run.ts";
 import { summarise, type RunStore, type RunSummary, type RunTrigger } from "./store.ts";
 import { messageOf } from "./workload.ts";
-import type { BuildBaseline } from "./verify.ts";
+import type { BuildBaseline, Verification } from "./verify.ts";
 import { AdvisorError, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
 
 /** The ClickHouse side's contribution to a run's report (shared/analytics/advisor). */
@@ -48,6 +48,15 @@ function baselinesOf(report: unknown): BuildBaseline[] {
   );
 }
 
+/** A stored report's measurements, read as defensively. */
+function verificationsOf(report: unknown): Verification[] {
+  if (typeof report !== "object" || report === null || !("verification" in report) || !Array.isArray(report.verification)) return [];
+  return report.verification.filter(
+    (v): v is Verification =>
+      typeof v === "object" && v !== null && typeof v.name === "string" && typeof v.table === "string" && typeof v.action === "string" && Array.isArray(v.statements),
+  );
+}
+
 export async function executeAdvisorRun(deps: AdvisorRunDeps): Promise<AdvisorRunOutcome> {
   const options = resolveOptions(deps.options);
   const runId = await deps.store.start(deps.triggerKey, deps.trigger, options.apply);
@@ -56,10 +65,11 @@ export async function executeAdvisorRun(deps: AdvisorRunDeps): Promise<AdvisorRu
     return { runId: existing?.id, status: "skipped", reason: `a run for trigger key ${deps.triggerKey} exists already` };
   }
   try {
-    // The builds of the latest finished run are judged now that traffic has run on them.
-    const earlier = baselinesOf((await deps.store.latest())?.report);
+    // The builds of the latest finished run are judged now that traffic has run on them;
+    // its measurements of indexes still in place are carried forward.
+    const previous = (await deps.store.latest())?.report;
     const report: AdvisorReport & { clickhouse?: ExtraAnalysis } = await withAdvisorLock(deps.session, () =>
-      analyse(deps.session, options, earlier),
+      analyse(deps.session, options, baselinesOf(previous), verificationsOf(previous)),
     );
     if (deps.clickhouse) {
       try {

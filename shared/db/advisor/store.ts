@@ -121,6 +121,6 @@ export function summarise(report: AdvisorReport, clickhouseFindings: number): Ru
     clickhouseFindings,
     durationMs: report.durationMs,
     evaluations: report.evaluations,
-    verified: Object.fromEntries(["kept", "dropped", "reported", "pending"].map((a) => [a, report.verification.filter((v) => v.action === a).length])),
+    verified: Object.fromEntries(["kept", "dropped", "reported", "pending"].map((a) => [a, report.verification.filter((v) => v.action === a && v.carried !== true).length])),
   };
 }

@@ -160,6 +160,8 @@ export interface BuildResult {
   error?: string;
   /** The failed build's INVALID leftover was dropped. */
   cleanedUp?: boolean;
+  /** An INVALID leftover of an earlier build under this name was dropped before building. */
+  replacedLeftover?: boolean;
 }
 
 export interface AdvisorReport {
@@ -173,7 +175,10 @@ export interface AdvisorReport {
   recommendations: Recommendation[];
   findings: Finding[];
   applied: BuildResult[];
-  /** Earlier builds judged by this run (measured before/after, write cost, what was done). */
+  /**
+   * Earlier builds judged by this run (measured before/after, write cost, what was done), and
+   * the standing measurements of earlier runs for indexes still in place (`carried`).
+   */
   verification: Verification[];
   /** This run's builds (and earlier ones still pending), for a later run to judge. */
   baselines: BuildBaseline[];

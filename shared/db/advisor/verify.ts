@@ -95,7 +95,28 @@ export interface Verification extends IndexVerdict {
   /** What was done about it: kept, dropped (apply mode, verdict failed) or reported (what-if mode). */
   action: "kept" | "dropped" | "reported" | "pending";
   sizeBytes: number | null;
+  /** When the measurement was taken (ISO). */
+  measuredAt: string;
+  /** Measured by an earlier run and carried into this report because the index is still in place. */
+  carried?: true;
   error?: string;
+}
+
+/**
+ * Earlier measurements of indexes that are still in place and were not measured again now:
+ * carried into the new report, so each applied index shows its measured impact in every
+ * later report, not only in the one run that judged it.
+ */
+export function standingVerifications(
+  earlier: readonly Verification[],
+  measuredNow: readonly Verification[],
+  existing: readonly { schema: string; table: string; name: string }[],
+): Verification[] {
+  return earlier
+    .filter((v) => v.action === "kept" || v.action === "reported")
+    .filter((v) => !measuredNow.some((m) => m.name === v.name && m.table === v.table))
+    .filter((v) => existing.some((i) => i.name === v.name && `${i.schema}.${i.table}` === v.table))
+    .map((v) => ({ ...v, carried: true as const }));
 }
 
 const WRITE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?([A-Za-z0-9_]+)"?\.)?"?([A-Za-z0-9_]+)"?/i;
@@ -140,7 +161,7 @@ function weightedMean(items: readonly { meanMs: number; calls: number }[]): numb
  * 10% is dropped (DROP INDEX CONCURRENTLY) and the reason recorded; without, it is reported.
  * An index none of whose statements ran since is `pending` (judged by a later run).
  */
-export async function verifyBuilds(db: SqlExecutor, baselines: readonly BuildBaseline[], apply: boolean): Promise<Verification[]> {
+export async function verifyBuilds(db: SqlExecutor, baselines: readonly BuildBaseline[], apply: boolean, measuredAt: Date): Promise<Verification[]> {
   if (baselines.length === 0) return [];
   const now = await statementTotals(db);
   const out: Verification[] = [];
@@ -171,7 +192,7 @@ export async function verifyBuilds(db: SqlExecutor, baselines: readonly BuildBas
         error = `could not drop it: ${cause instanceof Error ? cause.message : String(cause)}`;
       }
     }
-    out.push({ ...verdict, table: `${baseline.schema}.${baseline.table}`, action, sizeBytes: action === "dropped" ? null : sizeBytes, ...(error ? { error } : {}) });
+    out.push({ ...verdict, table: `${baseline.schema}.${baseline.table}`, action, sizeBytes: action === "dropped" ? null : sizeBytes, measuredAt: measuredAt.toISOString(), ...(error ? { error } : {}) });
   }
   return out;
 }
