@@ -7,7 +7,7 @@
 import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
 import type { AppConfig } from "../../shared/config.ts";
 import { postgresRunStore } from "../../shared/db/advisor/store.ts";
-import type { SqlExecutor } from "../../shared/db/advisor/types.ts";
+import type { SessionExecutor } from "../../shared/db/advisor/types.ts";
 import { neonSql } from "../../shared/db/neon-client.ts";
 import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
 import { dashboardSeries, rangeWindow, type DashboardSeries, type RangeName } from "../../shared/monitoring/dashboard-series.ts";
@@ -42,7 +42,7 @@ const numOrNull = (v: unknown): number | null => (typeof v === "number" && Numbe
 /** The advisor's stored report, read defensively: it is JSON written by another module. */
 async function latestIndexes(config: AppConfig): Promise<IndexSummary | null> {
   const sql = neonSql(config.postgres);
-  const executor: SqlExecutor = { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
+  const executor: SessionExecutor = { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
   const run = await postgresRunStore(executor).latest();
   if (run === undefined) return null;
   const report = record(run.report);

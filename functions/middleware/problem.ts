@@ -13,9 +13,6 @@ import { QueryError } from "../../shared/db/query-types.ts";
 import type { AppEnv } from "../env.ts";
 import { logError } from "../log.ts";
 
-export { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemInit };
-/** The name routes of other branches still import; the same class. */
-export const ProblemException = ProblemError;
 
 /**
  * Answers with a problem+json body for this request (shared/api/problem.ts writes it;

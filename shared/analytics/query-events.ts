@@ -1,7 +1,7 @@
 /**
- * The sink side of the query optimizer's events (shared/db/query-types.ts QueryEvent).
- * The lead connects it: `optimizer.observe(queryEventObserver(sink, isolateId))` or
- * wherever the optimizer takes its QueryObserver.
+ * The sink side of the query optimizer's events (shared/db/query-types.ts QueryEvent):
+ * functions/analytics.ts hands `queryEventObserver(sink, isolateId)` to the
+ * optimizer as its QueryObserver, so every statement becomes a query_events row.
  */
 import type { QueryEvent, QueryObserver } from "../db/query-types.ts";
 import type { QueryEventRow } from "./event-rows.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAdvisor, withAdvisorLock, AdvisorError, type AdvisorReport, type SqlExecutor } from "../../shared/db/advisor/index.ts";
+import { runAdvisor, withAdvisorLock, AdvisorError, type AdvisorReport, type SessionExecutor } from "../../shared/db/advisor/index.ts";
 import { createTestDatabase, NETRA_WORKLOAD, runWorkload, type TestDatabase } from "./advisor-fixture.ts";
 
 let db: TestDatabase;
@@ -117,7 +117,7 @@ describe("index advisor on the seeded Netra schema (what-if with hypopg)", () =>
   it("degrades to rule-based recommendations without hypopg, and says so", async () => {
     // role netra may not drop the extension, so the advisor is shown a catalog without it.
     const sent: string[] = [];
-    const withoutHypopg: SqlExecutor = {
+    const withoutHypopg: SessionExecutor = {
       query: async (sql, params) => {
         sent.push(sql);
         const result = await db.client.query(sql, params);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { executeAdvisorRun, type RunStore, type SqlExecutor, type StoredRun } from "../../shared/db/advisor/index.ts";
+import { executeAdvisorRun, type RunStore, type SessionExecutor, type StoredRun } from "../../shared/db/advisor/index.ts";
 
 function memoryStore(): RunStore & { rows: Map<string, StoredRun> } {
   const rows = new Map<string, StoredRun>();
@@ -29,14 +29,14 @@ function memoryStore(): RunStore & { rows: Map<string, StoredRun> } {
 }
 
 /** A session whose advisory lock is always held elsewhere; anything else is a test failure. */
-const lockedSession: SqlExecutor = {
+const lockedSession: SessionExecutor = {
   async query(sql) {
     if (sql.includes("pg_try_advisory_lock")) return { rows: [{ locked: false }] };
     throw new Error(`unexpected query: ${sql}`);
   },
 };
 
-const failingSession: SqlExecutor = {
+const failingSession: SessionExecutor = {
   async query(sql) {
     if (sql.includes("pg_try_advisory_lock")) return { rows: [{ locked: true }] };
     if (sql.includes("pg_advisory_unlock")) return { rows: [{}] };

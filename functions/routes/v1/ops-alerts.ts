@@ -13,7 +13,7 @@ import type { AppConfig } from "../../../shared/config.ts";
 import type { AppEnv } from "../../env.ts";
 import { configFor } from "../../config.ts";
 import { logError } from "../../log.ts";
-import { ProblemError, type ProblemInit } from "../../middleware/problem.ts";
+import { ProblemError, type ProblemInit } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };

@@ -6,19 +6,19 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AdvisorRun, IdempotencyHeaders, RunIdParams, StartedRun } from "../../../shared/api/schemas/ops-indexes.ts";
-import type { SqlExecutor } from "../../../shared/db/advisor/types.ts";
+import type { SessionExecutor } from "../../../shared/db/advisor/types.ts";
 import { postgresRunStore, type StoredRun } from "../../../shared/db/advisor/store.ts";
 import { neonSql } from "../../../shared/db/neon-client.ts";
 import type { AppEnv } from "../../env.ts";
 import { configFor } from "../../config.ts";
 import { runIndexAnalysis } from "../../cron/index-analysis.ts";
-import { ProblemException } from "../../middleware/problem.ts";
+import { ProblemError } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
 
 /** Neon's HTTP driver as the store's executor: the store needs no session. */
-function httpExecutor(env: AppEnv["Bindings"]): SqlExecutor {
+function httpExecutor(env: AppEnv["Bindings"]): SessionExecutor {
   const sql = neonSql(configFor(env).postgres);
   return { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
 }
@@ -64,7 +64,7 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
   .openapi(latest, async (c) => {
     const run = await postgresRunStore(httpExecutor(c.env)).latest();
     if (run === undefined) {
-      throw new ProblemException({ status: 404, code: "no_advisor_run", title: "Not Found", detail: "The index advisor has not finished a run yet; POST /v1/ops/indexes/runs starts one" });
+      throw new ProblemError({ status: 404, code: "no_advisor_run", title: "Not Found", detail: "The index advisor has not finished a run yet; POST /v1/ops/indexes/runs starts one" });
     }
     return c.json(present(run), 200, NO_STORE);
   })
@@ -74,7 +74,7 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
       const { id } = c.req.valid("param");
       const run = await postgresRunStore(httpExecutor(c.env)).byId(id);
       if (run === undefined) {
-        throw new ProblemException({ status: 404, code: "advisor_run_not_found", title: "Not Found", detail: `No index advisor run ${id}` });
+        throw new ProblemError({ status: 404, code: "advisor_run_not_found", title: "Not Found", detail: `No index advisor run ${id}` });
       }
       return c.json(present(run), 200, NO_STORE);
     },
@@ -87,12 +87,12 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
       const config = configFor(c.env);
       const outcome = await runIndexAnalysis(config, "manual", `manual:${key ?? crypto.randomUUID()}`);
       if (outcome.status === "error") {
-        throw new ProblemException({ status: 502, code: "advisor_run_failed", title: "Bad Gateway", detail: `The index advisor run ${outcome.runId ?? ""} failed: ${outcome.reason ?? "unknown error"}` });
+        throw new ProblemError({ status: 502, code: "advisor_run_failed", title: "Bad Gateway", detail: `The index advisor run ${outcome.runId ?? ""} failed: ${outcome.reason ?? "unknown error"}` });
       }
       const stored = outcome.runId === undefined ? undefined : await postgresRunStore(httpExecutor(c.env)).byId(outcome.runId);
       if (outcome.status === "skipped" && stored?.status !== "ok" && stored?.status !== "error") {
         // Another run holds the lock (or the keyed run is still running): nothing new happened.
-        throw new ProblemException({ status: 409, code: "advisor_run_in_progress", title: "Conflict", detail: outcome.reason ?? "another run is in progress" });
+        throw new ProblemError({ status: 409, code: "advisor_run_in_progress", title: "Conflict", detail: outcome.reason ?? "another run is in progress" });
       }
       const body = stored === undefined ? { id: outcome.runId, status: outcome.status } : present(stored);
       return outcome.status === "ok" ? c.json(body, 201, NO_STORE) : c.json(body, 200, NO_STORE);

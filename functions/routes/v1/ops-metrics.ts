@@ -12,7 +12,7 @@ import { analyticsFor, isolateId } from "../../analytics.ts";
 import type { AppEnv } from "../../env.ts";
 import { configFor } from "../../config.ts";
 import { logError } from "../../log.ts";
-import { ProblemError } from "../../middleware/problem.ts";
+import { ProblemError } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };

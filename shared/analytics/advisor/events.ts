@@ -1,4 +1,5 @@
 /** The summary of each index advisor run as a ClickHouse event (table index_advisor_runs). */
+import type { RunSummary } from "../../db/advisor/store.ts";
 
 /** The part of @clickhouse/client-web's client this needs. */
 export interface ClickHouseInserter {
@@ -21,24 +22,12 @@ export interface AdvisorRunEvent {
   evaluations: number;
 }
 
-export interface RunSummaryLike {
-  mode: string;
-  statements: number;
-  recommendations: number;
-  created: number;
-  failed: number;
-  findings: Record<string, number>;
-  clickhouseFindings: number;
-  durationMs: number;
-  evaluations: number;
-}
-
 /** DateTime64(3) in the format ClickHouse parses by default ("YYYY-MM-DD hh:mm:ss.sss", UTC). */
 function clickHouseTime(date: Date): string {
   return date.toISOString().replace("T", " ").replace("Z", "");
 }
 
-export function advisorRunEvent(runId: string, database: string, trigger: string, summary: RunSummaryLike, at: Date): AdvisorRunEvent {
+export function advisorRunEvent(runId: string, database: string, trigger: string, summary: RunSummary, at: Date): AdvisorRunEvent {
   return {
     ts: clickHouseTime(at),
     run_id: runId,

@@ -7,7 +7,7 @@ import type { ClickHouseState, LoggedQuery } from "./analyse.ts";
 import { splitTopLevel } from "./sql-shape.ts";
 
 /** One statement per call, rows as objects (the migration runner's ClickHouseExecutor fits). */
-export interface ClickHouseReader {
+export interface SystemTableReader {
   query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
@@ -18,7 +18,7 @@ export interface ReadOptions {
   windowHours: number;
 }
 
-export async function readClickHouseState(reader: ClickHouseReader, database: string, options: ReadOptions = { windowHours: 24 }): Promise<ClickHouseState> {
+export async function readClickHouseState(reader: SystemTableReader, database: string, options: ReadOptions = { windowHours: 24 }): Promise<ClickHouseState> {
   if (!IDENTIFIER.test(database)) throw new Error(`ClickHouse database name "${database}" is not a plain identifier`);
   const notes: string[] = [];
   const tableRows = await reader.query(

@@ -15,7 +15,7 @@ import type { Planner } from "./planner.ts";
 import { representativeFor, specialise, type Representative } from "./representative.ts";
 import { skewedValue } from "./skew.ts";
 import { messageOf } from "./workload.ts";
-import type { IndexCandidate, SqlExecutor, StatementCoverage, WorkloadStatement } from "./types.ts";
+import type { IndexCandidate, SessionExecutor, StatementCoverage, WorkloadStatement } from "./types.ts";
 
 export interface AnalysedStatement {
   queryid: string;
@@ -55,7 +55,7 @@ export function mergeUsages(a: readonly TableUsage[], b: readonly TableUsage[]):
  * (Planner.begin).
  */
 export async function analyseWorkload(
-  db: SqlExecutor,
+  db: SessionExecutor,
   planner: Planner,
   workload: WorkloadStatement[],
   catalog: Catalog,

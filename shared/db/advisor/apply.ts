@@ -11,7 +11,7 @@
  */
 import { quoteIdent } from "./ident.ts";
 import { messageOf } from "./workload.ts";
-import type { AdvisorOptions, BuildResult, Recommendation, SqlExecutor } from "./types.ts";
+import type { AdvisorOptions, BuildResult, Recommendation, SessionExecutor } from "./types.ts";
 
 interface ExistingIndex {
   valid: boolean;
@@ -20,7 +20,7 @@ interface ExistingIndex {
   busy: boolean;
 }
 
-async function findIndex(db: SqlExecutor, schema: string, name: string): Promise<ExistingIndex | undefined> {
+async function findIndex(db: SessionExecutor, schema: string, name: string): Promise<ExistingIndex | undefined> {
   const { rows } = await db.query(
     `SELECT x.indisvalid AS valid, pg_relation_size(c.oid)::float8 AS bytes,
             EXISTS (SELECT 1 FROM pg_locks l WHERE l.relation = x.indrelid AND l.mode = 'ShareUpdateExclusiveLock'
@@ -33,13 +33,13 @@ async function findIndex(db: SqlExecutor, schema: string, name: string): Promise
   return row === undefined ? undefined : { valid: row.valid === true, bytes: Number(row.bytes), busy: row.busy === true };
 }
 
-async function dropIndex(db: SqlExecutor, schema: string, name: string): Promise<boolean> {
+async function dropIndex(db: SessionExecutor, schema: string, name: string): Promise<boolean> {
   await db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
   return (await findIndex(db, schema, name)) === undefined;
 }
 
 export async function buildIndex(
-  db: SqlExecutor,
+  db: SessionExecutor,
   recommendation: Recommendation,
   options: Pick<AdvisorOptions, "lockTimeoutMs" | "buildTimeoutMs">,
   now: () => number = () => performance.now(),
@@ -88,7 +88,7 @@ export async function buildIndex(
 
 /** Builds each recommendation in turn; one failure does not stop the others. */
 export async function applyRecommendations(
-  db: SqlExecutor,
+  db: SessionExecutor,
   recommendations: readonly Recommendation[],
   options: Pick<AdvisorOptions, "lockTimeoutMs" | "buildTimeoutMs">,
   now?: () => number,

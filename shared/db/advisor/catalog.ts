@@ -3,7 +3,7 @@
  * activity, and every index with enough structure to compare two of them honestly
  * (expressions, predicates, opclasses, uniqueness, constraints, validity).
  */
-import type { SqlExecutor } from "./types.ts";
+import type { SessionExecutor } from "./types.ts";
 
 export interface TableInfo {
   schema: string;
@@ -58,7 +58,7 @@ export function tableKey(schema: string, table: string): string {
 }
 
 /** User tables and indexes of the connected database (system schemas excluded). */
-export async function readCatalog(db: SqlExecutor): Promise<Catalog> {
+export async function readCatalog(db: SessionExecutor): Promise<Catalog> {
   const tables = await db.query(`
     SELECT n.nspname AS schema, c.relname AS "table", c.oid::int AS oid,
            greatest(c.reltuples, 0)::float8 AS rows, c.relpages::int AS pages,

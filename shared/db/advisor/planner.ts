@@ -6,7 +6,7 @@
  * independent of the (NULL) arguments passed to EXECUTE.
  */
 import { indexDdl } from "./ident.ts";
-import type { IndexCandidate, SqlExecutor } from "./types.ts";
+import type { IndexCandidate, SessionExecutor } from "./types.ts";
 
 export interface PlanCost {
   cost: number;
@@ -51,7 +51,7 @@ export class Planner {
   /** EXPLAINs made so far (the report's `evaluations`). */
   evaluations = 0;
 
-  constructor(private readonly db: SqlExecutor) {}
+  constructor(private readonly db: SessionExecutor) {}
 
   async begin(): Promise<void> {
     await this.db.query("SET plan_cache_mode = force_generic_plan");

@@ -7,7 +7,7 @@
  */
 import { quoteIdent, quoteLiteral } from "./ident.ts";
 import type { Need } from "./plan-usage.ts";
-import type { SqlExecutor } from "./types.ts";
+import type { SessionExecutor } from "./types.ts";
 
 /** Marks the samples in pg_stat_statements so later runs leave them out of the workload (workload.ts). */
 export const SAMPLE_TAG = "/* netra-advisor sample */";
@@ -26,7 +26,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function representativeFor(db: SqlExecutor, need: Exclude<Need, { kind: "eq-value" }>): Promise<Representative | undefined> {
+export async function representativeFor(db: SessionExecutor, need: Exclude<Need, { kind: "eq-value" }>): Promise<Representative | undefined> {
   const table = `${quoteIdent(need.table.schema)}.${quoteIdent(need.table.table)}`;
   if (need.kind === "json-key") {
     const column = quoteIdent(need.column);

@@ -14,7 +14,7 @@ import { analyseWorkload, workloadCandidates } from "./analysis.ts";
 import { duplicateIndexes, heavySeqScans, invalidIndexes, missingStatistics, slowStatements, unusedIndexes } from "./findings.ts";
 import { Planner } from "./planner.ts";
 import { selectByRules, selectWithPlanner } from "./select.ts";
-import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
+import { AdvisorError, DEFAULT_ADVISOR_OPTIONS, type AdvisorOptions, type AdvisorReport, type SessionExecutor } from "./types.ts";
 import { baselinesFor, standingVerifications, verifyBuilds, type BuildBaseline, type Verification } from "./verify.ts";
 import { detectCapabilities, readWorkload } from "./workload.ts";
 
@@ -32,7 +32,7 @@ export function resolveOptions(overrides: Partial<AdvisorOptions> = {}): Advisor
 }
 
 /** Runs `work` holding the advisor lock on this session; throws ADVISOR_LOCKED when another run holds it. */
-export async function withAdvisorLock<T>(db: SqlExecutor, work: () => Promise<T>): Promise<T> {
+export async function withAdvisorLock<T>(db: SessionExecutor, work: () => Promise<T>): Promise<T> {
   const { rows } = await db.query(`SELECT pg_try_advisory_lock(${ADVISOR_LOCK_KEY}) AS locked`);
   if (rows[0]?.locked !== true) throw new AdvisorError("ADVISOR_LOCKED", "another index advisor run holds the lock");
   try {
@@ -53,7 +53,7 @@ function describeOutcomes(coverage: AdvisorReport["coverage"], recommendations: 
 }
 
 /** Analyses the connected database under the run lock (see withAdvisorLock). */
-export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOptions> = {}): Promise<AdvisorReport> {
+export async function runAdvisor(db: SessionExecutor, overrides: Partial<AdvisorOptions> = {}): Promise<AdvisorReport> {
   const options = resolveOptions(overrides);
   return withAdvisorLock(db, () => analyse(db, options));
 }
@@ -64,7 +64,7 @@ export async function runAdvisor(db: SqlExecutor, overrides: Partial<AdvisorOpti
  * forward for the indexes still in place.
  */
 export async function analyse(
-  db: SqlExecutor,
+  db: SessionExecutor,
   options: AdvisorOptions,
   earlier: readonly BuildBaseline[] = [],
   measured: readonly Verification[] = [],

@@ -10,7 +10,7 @@ import { analyse, resolveOptions, withAdvisorLock } from "./run.ts";
 import { summarise, type RunStore, type RunSummary, type RunTrigger } from "./store.ts";
 import { messageOf } from "./workload.ts";
 import type { BuildBaseline, Verification } from "./verify.ts";
-import { AdvisorError, type AdvisorOptions, type AdvisorReport, type SqlExecutor } from "./types.ts";
+import { AdvisorError, type AdvisorOptions, type AdvisorReport, type SessionExecutor } from "./types.ts";
 
 /** The ClickHouse side's contribution to a run's report (shared/analytics/advisor). */
 export interface ExtraAnalysis {
@@ -20,7 +20,7 @@ export interface ExtraAnalysis {
 
 export interface AdvisorRunDeps {
   /** A real session: the lock, hypopg and CREATE INDEX CONCURRENTLY need one. */
-  session: SqlExecutor;
+  session: SessionExecutor;
   store: RunStore;
   triggerKey: string;
   trigger: RunTrigger;

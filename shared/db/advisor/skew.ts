@@ -16,7 +16,7 @@ import { quoteLiteral } from "./ident.ts";
 import type { Need } from "./plan-usage.ts";
 import type { Planner } from "./planner.ts";
 import { SAMPLE_TAG, specialise, type Representative } from "./representative.ts";
-import type { SqlExecutor, WorkloadStatement } from "./types.ts";
+import type { SessionExecutor, WorkloadStatement } from "./types.ts";
 
 /** The most common value must hold this share of the rows ... */
 const MIN_COMMON_SHARE = 0.1;
@@ -31,7 +31,7 @@ interface CommonValue {
 }
 
 /** The column's most common values with their shares (pg_stats), most common first. */
-async function commonValues(db: SqlExecutor, need: Extract<Need, { kind: "eq-value" }>): Promise<CommonValue[]> {
+async function commonValues(db: SessionExecutor, need: Extract<Need, { kind: "eq-value" }>): Promise<CommonValue[]> {
   const { rows } = await db.query(
     `${SAMPLE_TAG} SELECT u.v AS value, u.f::float8 AS share
      FROM pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) WITH ORDINALITY AS u(v, f, n)
@@ -53,7 +53,7 @@ function percent(share: number): string {
  * generic plan then stands, as it would without this step.
  */
 export async function skewedValue(
-  db: SqlExecutor,
+  db: SessionExecutor,
   planner: Planner,
   statement: Pick<WorkloadStatement, "query" | "calls" | "rows">,
   need: Extract<Need, { kind: "eq-value" }>,
@@ -63,7 +63,7 @@ export async function skewedValue(
 }
 
 async function chooseValue(
-  db: SqlExecutor,
+  db: SessionExecutor,
   planner: Planner,
   statement: Pick<WorkloadStatement, "query" | "calls" | "rows">,
   need: Extract<Need, { kind: "eq-value" }>,

@@ -1,5 +1,5 @@
 /** Advisor runs in Postgres (index_advisor_runs, migration 0003): start, finish, read back. */
-import type { AdvisorReport, SqlExecutor } from "./types.ts";
+import type { AdvisorReport, SessionExecutor } from "./types.ts";
 
 export type RunTrigger = "cron" | "manual" | "cli";
 export type RunStatus = "running" | "ok" | "error" | "skipped";
@@ -70,7 +70,7 @@ function toRun(row: Record<string, unknown> | undefined): StoredRun | undefined 
   };
 }
 
-export function postgresRunStore(db: SqlExecutor): RunStore {
+export function postgresRunStore(db: SessionExecutor): RunStore {
   return {
     async start(triggerKey, trigger, apply) {
       const { rows } = await db.query(

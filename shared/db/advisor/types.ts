@@ -10,7 +10,7 @@ import type { BuildBaseline, Verification } from "./verify.ts";
  * indexes, prepared statements, session settings and the run lock are session state, so
  * every call must reach the same connection (Neon's stateless HTTP `neon()` does not qualify).
  */
-export interface SqlExecutor {
+export interface SessionExecutor {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 

@@ -5,7 +5,7 @@
  * under half of the planner's predicted saving, or that slowed its table's writes by more
  * than 10%, fails; apply mode drops it, what-if mode reports it.
  */
-import type { Recommendation, SqlExecutor } from "./types.ts";
+import type { Recommendation, SessionExecutor } from "./types.ts";
 
 export interface StatementTotals {
   calls: number;
@@ -13,7 +13,7 @@ export interface StatementTotals {
 }
 
 /** Cumulative pg_stat_statements totals per queryid (this database only). */
-export async function statementTotals(db: SqlExecutor): Promise<Map<string, StatementTotals>> {
+export async function statementTotals(db: SessionExecutor): Promise<Map<string, StatementTotals>> {
   const { rows } = await db.query(
     `SELECT queryid::text AS queryid, calls::float8 AS calls, total_exec_time::float8 AS total_ms
      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND toplevel`,
@@ -128,7 +128,7 @@ export function writesTo(table: string, workload: readonly { queryid: string; qu
 
 /** Baselines for the indexes a run just built, to be judged by a later run once traffic has run on them. */
 export async function baselinesFor(
-  db: SqlExecutor,
+  db: SessionExecutor,
   built: readonly Pick<Recommendation, "schema" | "table" | "name" | "statements">[],
   workload: readonly { queryid: string; query: string; meanMs: number }[],
   now: Date,
@@ -161,7 +161,7 @@ function weightedMean(items: readonly { meanMs: number; calls: number }[]): numb
  * 10% is dropped (DROP INDEX CONCURRENTLY) and the reason recorded; without, it is reported.
  * An index none of whose statements ran since is `pending` (judged by a later run).
  */
-export async function verifyBuilds(db: SqlExecutor, baselines: readonly BuildBaseline[], apply: boolean, measuredAt: Date): Promise<Verification[]> {
+export async function verifyBuilds(db: SessionExecutor, baselines: readonly BuildBaseline[], apply: boolean, measuredAt: Date): Promise<Verification[]> {
   if (baselines.length === 0) return [];
   const now = await statementTotals(db);
   const out: Verification[] = [];

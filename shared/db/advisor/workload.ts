@@ -2,7 +2,7 @@
  * What the advisor can see: which extensions it has, and the workload from
  * pg_stat_statements (this database only: the view is per cluster), normalised and grouped.
  */
-import type { AdvisorOptions, Capabilities, SqlExecutor, WorkloadStatement } from "./types.ts";
+import type { AdvisorOptions, Capabilities, SessionExecutor, WorkloadStatement } from "./types.ts";
 
 const PG_STAT_STATEMENTS_FIX =
   "add pg_stat_statements to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements " +
@@ -10,7 +10,7 @@ const PG_STAT_STATEMENTS_FIX =
 const HYPOPG_FIX = "CREATE EXTENSION hypopg (install the hypopg package for the server version first)";
 
 /** Which extensions exist in this database and whether pg_stat_statements is actually readable. */
-export async function detectCapabilities(db: SqlExecutor): Promise<Capabilities> {
+export async function detectCapabilities(db: SessionExecutor): Promise<Capabilities> {
   const { rows } = await db.query(
     "SELECT extname FROM pg_extension WHERE extname IN ('pg_stat_statements', 'hypopg')",
   );
@@ -77,7 +77,7 @@ export function normaliseStatement(query: string): string {
 }
 
 /** The top statements of this database by total execution time, above the thresholds. */
-export async function readWorkload(db: SqlExecutor, options: AdvisorOptions): Promise<WorkloadStatement[]> {
+export async function readWorkload(db: SessionExecutor, options: AdvisorOptions): Promise<WorkloadStatement[]> {
   const { rows } = await db.query(
     `SELECT queryid::text AS queryid, query, calls::float8 AS calls, total_exec_time::float8 AS total_ms,
             rows::float8 AS rows
