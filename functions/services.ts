@@ -22,7 +22,14 @@ import { createNeonExecutor } from "../shared/db/executor.ts";
 import { createQueryOptimizer } from "../shared/db/query-optimizer.ts";
 import { queryPolicyFromConfig } from "../shared/db/query-policy.ts";
 import type { QueryObserver, QueryOptimizer } from "../shared/db/query-types.ts";
-import { queryObserverFor } from "./analytics.ts";
+import { clickhouse } from "../shared/analytics/clickhouse-client.ts";
+import type { ClickHouseReader } from "../shared/analytics/ops-metrics.ts";
+import type { EventSink } from "../shared/analytics/event-sink.ts";
+import { postgresRunStore, type RunStore } from "../shared/db/advisor/store.ts";
+import type { SessionExecutor } from "../shared/db/advisor/types.ts";
+import { neonSql } from "../shared/db/neon-client.ts";
+import { clickHouseReader } from "../shared/monitoring/clickhouse-source.ts";
+import { analyticsFor, queryObserverFor } from "./analytics.ts";
 import { configFor } from "./config.ts";
 import type { Env } from "./env.ts";
 import { logInfo } from "./log.ts";
@@ -47,6 +54,12 @@ export interface Services {
   keyUsage: UsageThrottle;
   /** BODY_MAX_BYTES, enforced before any route reads a body. */
   bodyLimit: MiddlewareHandler;
+  /** The metrics pipeline's sink; undefined without ClickHouse. */
+  events: EventSink | undefined;
+  /** Reads the metrics store (the ops metrics route, the dashboard); undefined without ClickHouse. */
+  clickhouseReader: ClickHouseReader | undefined;
+  /** The index advisor's recorded runs, over Neon's HTTP driver (reads need no session). */
+  advisorRuns: RunStore;
 }
 
 const byConfig = new WeakMap<AppConfig, Services>();
@@ -106,7 +119,16 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     cors: createCors(config),
     keyUsage: createUsageThrottle(),
     bodyLimit: createBodyLimit(config.access.bodyMaxBytes),
+    events: analyticsFor(config),
+    clickhouseReader: config.clickhouse.url === undefined ? undefined : clickHouseReader(clickhouse(config.clickhouse)),
+    advisorRuns: postgresRunStore(httpSession(config)),
   };
+}
+
+/** Neon's HTTP driver as a SessionExecutor, for statements that need no session. */
+function httpSession(config: AppConfig): SessionExecutor {
+  const sql = neonSql(config.postgres);
+  return { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
 }
 
 /** The isolate's services for this env; throws ConfigError when the env is invalid. */

@@ -4,14 +4,11 @@
  * Each part fails on its own: a down dependency empties its card with a reason
  * instead of blanking the page.
  */
-import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
-import type { AppConfig } from "../../shared/config.ts";
-import { postgresRunStore } from "../../shared/db/advisor/store.ts";
-import type { SessionExecutor } from "../../shared/db/advisor/types.ts";
-import { neonSql } from "../../shared/db/neon-client.ts";
-import { clickHouseReader } from "../../shared/monitoring/clickhouse-source.ts";
+import { NotConfiguredError } from "../../shared/config.ts";
+import type { RunStore } from "../../shared/db/advisor/store.ts";
 import { dashboardSeries, rangeWindow, type DashboardSeries, type RangeName } from "../../shared/monitoring/dashboard-series.ts";
 import { alertsPayload } from "../routes/v1/ops-alerts.ts";
+import type { Services } from "../services.ts";
 
 type Part<T> = { ok: true; data: T } | { ok: false; error: string };
 
@@ -40,10 +37,8 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /** The advisor's stored report, read defensively: it is JSON written by another module. */
-async function latestIndexes(config: AppConfig): Promise<IndexSummary | null> {
-  const sql = neonSql(config.postgres);
-  const executor: SessionExecutor = { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
-  const run = await postgresRunStore(executor).latest();
+async function latestIndexes(runs: RunStore): Promise<IndexSummary | null> {
+  const run = await runs.latest();
   if (run === undefined) return null;
   const report = record(run.report);
   return {
@@ -96,12 +91,16 @@ export interface Overview {
   indexes: Part<IndexSummary | null>;
 }
 
-export async function overview(config: AppConfig, range: RangeName, now: number, onError: (what: string, error: unknown) => void): Promise<Overview> {
+export async function overview(services: Services, range: RangeName, now: number, onError: (what: string, error: unknown) => void): Promise<Overview> {
+  const { config, clickhouseReader: reader, advisorRuns } = services;
   const window = rangeWindow(range, now);
   const [series, alerts, indexes] = await Promise.all([
-    part(() => dashboardSeries(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database, window), (e) => onError("dashboard series", e)),
+    part(() => {
+      if (reader === undefined) throw new NotConfiguredError();
+      return dashboardSeries(reader, config.clickhouse.database, window);
+    }, (e) => onError("dashboard series", e)),
     part(() => alertsPayload(config, 20), (e) => onError("dashboard alerts", e)),
-    part(() => latestIndexes(config), (e) => onError("dashboard indexes", e)),
+    part(() => latestIndexes(advisorRuns), (e) => onError("dashboard indexes", e)),
   ]);
   return { generatedAt: new Date(now).toISOString(), range, window: { from: window.from, to: window.to, stepSeconds: window.stepSeconds }, series, alerts, indexes };
 }

@@ -169,7 +169,7 @@ export const dashboardRoutes: OpenAPIHono<AppEnv> = new OpenAPIHono<AppEnv>({ de
     async (c) => {
       const { range } = c.req.valid("query");
       const requestId = c.get("requestId");
-      const data = await overview(configFor(c.env), range, Date.now(), (what, error) => logError(`${what} unavailable`, error, { requestId }));
+      const data = await overview(requireServices(c), range, Date.now(), (what, error) => logError(`${what} unavailable`, error, { requestId }));
       return c.json(data, 200, { "cache-control": "no-store" });
     },
     rejectAs("invalid_range"),

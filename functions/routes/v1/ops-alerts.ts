@@ -11,7 +11,7 @@ import { alertStoreFromConfig } from "../../../shared/monitoring/from-config.ts"
 import { AlertStoreError } from "../../../shared/monitoring/state-store.ts";
 import type { AppConfig } from "../../../shared/config.ts";
 import type { AppEnv } from "../../env.ts";
-import { configFor } from "../../config.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { logError } from "../../log.ts";
 import { ProblemError, type ProblemInit } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
@@ -56,7 +56,7 @@ export const opsAlertRoutes = new OpenAPIHono<AppEnv>().openapi(
   async (c) => {
     const { limit } = c.req.valid("query");
     try {
-      return c.json(await alertsPayload(configFor(c.env), limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
+      return c.json(await alertsPayload(requireServices(c).config, limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
     } catch (error) {
       const init = alertsProblem(error, c.get("requestId"));
       throw init === undefined ? error : new ProblemError(init);

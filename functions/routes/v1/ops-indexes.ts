@@ -6,22 +6,14 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AdvisorRun, IdempotencyHeaders, RunIdParams, StartedRun } from "../../../shared/api/schemas/ops-indexes.ts";
-import type { SessionExecutor } from "../../../shared/db/advisor/types.ts";
-import { postgresRunStore, type StoredRun } from "../../../shared/db/advisor/store.ts";
-import { neonSql } from "../../../shared/db/neon-client.ts";
+import type { StoredRun } from "../../../shared/db/advisor/store.ts";
 import type { AppEnv } from "../../env.ts";
-import { configFor } from "../../config.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { runIndexAnalysis } from "../../cron/index-analysis.ts";
 import { ProblemError } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 
 const NO_STORE = { "cache-control": "no-store" };
-
-/** Neon's HTTP driver as the store's executor: the store needs no session. */
-function httpExecutor(env: AppEnv["Bindings"]): SessionExecutor {
-  const sql = neonSql(configFor(env).postgres);
-  return { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
-}
 
 function present(run: StoredRun) {
   return { id: run.id, trigger: run.trigger, status: run.status, apply: run.apply, startedAt: run.startedAt, finishedAt: run.finishedAt, summary: run.summary, error: run.error, report: run.report };
@@ -62,7 +54,7 @@ const start = scopedRoute("ops", {
 
 export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
   .openapi(latest, async (c) => {
-    const run = await postgresRunStore(httpExecutor(c.env)).latest();
+    const run = await requireServices(c).advisorRuns.latest();
     if (run === undefined) {
       throw new ProblemError({ status: 404, code: "no_advisor_run", title: "Not Found", detail: "The index advisor has not finished a run yet; POST /v1/ops/indexes/runs starts one" });
     }
@@ -72,7 +64,7 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
     byId,
     async (c) => {
       const { id } = c.req.valid("param");
-      const run = await postgresRunStore(httpExecutor(c.env)).byId(id);
+      const run = await requireServices(c).advisorRuns.byId(id);
       if (run === undefined) {
         throw new ProblemError({ status: 404, code: "advisor_run_not_found", title: "Not Found", detail: `No index advisor run ${id}` });
       }
@@ -84,12 +76,11 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
     start,
     async (c) => {
       const key = c.req.valid("header")["idempotency-key"];
-      const config = configFor(c.env);
-      const outcome = await runIndexAnalysis(config, "manual", `manual:${key ?? crypto.randomUUID()}`);
+      const outcome = await runIndexAnalysis(requireServices(c).config, "manual", `manual:${key ?? crypto.randomUUID()}`);
       if (outcome.status === "error") {
         throw new ProblemError({ status: 502, code: "advisor_run_failed", title: "Bad Gateway", detail: `The index advisor run ${outcome.runId ?? ""} failed: ${outcome.reason ?? "unknown error"}` });
       }
-      const stored = outcome.runId === undefined ? undefined : await postgresRunStore(httpExecutor(c.env)).byId(outcome.runId);
+      const stored = outcome.runId === undefined ? undefined : await requireServices(c).advisorRuns.byId(outcome.runId);
       if (outcome.status === "skipped" && stored?.status !== "ok" && stored?.status !== "error") {
         // Another run holds the lock (or the keyed run is still running): nothing new happened.
         throw new ProblemError({ status: 409, code: "advisor_run_in_progress", title: "Conflict", detail: outcome.reason ?? "another run is in progress" });

@@ -4,13 +4,11 @@
  * - GET /v1/ops/metrics/pipeline  this isolate's pipeline counters (events in / stored / dropped)
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { clickhouse } from "../../../shared/analytics/clickhouse-client.ts";
 import { metricsSeries, parseMetricsQuery } from "../../../shared/analytics/ops-metrics.ts";
-import { clickHouseReader } from "../../../shared/monitoring/clickhouse-source.ts";
 import { MetricsQueryParams, MetricsSeries, PipelineStats } from "../../../shared/api/schemas/ops-metrics.ts";
-import { analyticsFor, isolateId } from "../../analytics.ts";
+import { isolateId } from "../../analytics.ts";
 import type { AppEnv } from "../../env.ts";
-import { configFor } from "../../config.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { logError } from "../../log.ts";
 import { ProblemError } from "../../../shared/api/problem.ts";
 import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
@@ -47,11 +45,10 @@ export const opsMetricsRoutes = new OpenAPIHono<AppEnv>()
       if (!parsed.ok) {
         throw new ProblemError({ status: 400, code: "invalid_parameter", title: "Bad Request", detail: `${parsed.field}: ${parsed.message}`, field: parsed.field });
       }
-      const config = configFor(c.env);
-      if (config.clickhouse.url === undefined) {
+      const { config, clickhouseReader: reader } = requireServices(c);
+      if (reader === undefined) {
         throw new ProblemError({ status: 503, code: "metrics_not_configured", title: "Service Unavailable", detail: "ClickHouse is not configured (CLICKHOUSE_URL)" });
       }
-      const reader = clickHouseReader(clickhouse(config.clickhouse));
       try {
         const points = await metricsSeries(reader, config.clickhouse.database, parsed.query);
         const { granularity, from, to, route } = parsed.query;
@@ -64,6 +61,6 @@ export const opsMetricsRoutes = new OpenAPIHono<AppEnv>()
     invalidParameter,
   )
   .openapi(pipeline, (c) => {
-    const sink = analyticsFor(configFor(c.env));
+    const sink = requireServices(c).events;
     return c.json({ isolate: isolateId(), configured: sink !== undefined, ...(sink?.stats() ?? {}) }, 200, NO_STORE);
   });

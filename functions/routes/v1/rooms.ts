@@ -8,7 +8,7 @@ import { ProblemError } from "../../../shared/api/problem.ts";
 import { RoomParams, TokenRequest, TokenResponse } from "../../../shared/api/schemas/rooms.ts";
 import { signRoomToken } from "../../../shared/rooms/token.ts";
 import type { AppEnv } from "../../env.ts";
-import { configFor } from "../../config.ts";
+import { requireServices } from "../../middleware/services.ts";
 import { validationHook } from "../../middleware/validation.ts";
 import { jsonContent, jsonRequest, problemCodes, problems, scopedRoute } from "./define.ts";
 
@@ -23,7 +23,7 @@ const issueToken = scopedRoute("read", {
 });
 
 export const roomRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(issueToken, async (c) => {
-  const config = configFor(c.env);
+  const config = requireServices(c).config;
   const secret = config.rooms.tokenSecret;
   if (secret === undefined) {
     throw new ProblemError({ status: 503, code: "rooms_not_configured", detail: "ROOM_TOKEN_SECRET is not set" });
