@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { notFound, onError } from "../../functions/middleware/problem.ts";
 import { opsIndexRoutes } from "../../functions/routes/v1/ops-indexes.ts";
+import { isolateServices } from "../../functions/middleware/services.ts";
 import { indexAnalysisJob, runIndexAnalysis } from "../../functions/cron/index-analysis.ts";
 import type { AppEnv, Env } from "../../functions/env.ts";
 import { adviseClickHouse } from "../../shared/analytics/advisor/index.ts";
@@ -93,12 +94,13 @@ describe("ClickHouse analysis on the local engine", () => {
 });
 
 describe("/v1/ops/indexes", () => {
-  // The routes as functions/app.ts mounts them, without the rest of the app.
+  // The routes as functions/routes/v1/index.ts mounts them, without the rest of the app.
   const app = new Hono<AppEnv>();
   app.use(requestId());
+  app.use(isolateServices());
   app.notFound(notFound);
   app.onError(onError);
-  app.route("/", opsIndexRoutes);
+  app.route("/v1", opsIndexRoutes);
   const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
   const call = (method: string, path: string, headers: Record<string, string> = {}) =>
     app.fetch(new Request(`http://edge${path}`, { method, headers }), env, ctx);
