@@ -10,6 +10,8 @@
  */
 // zod/mini, not zod: the same validation for ~20 KB of Worker bundle instead of ~450 KB.
 import * as z from "zod/mini";
+// The cache's tunables default where the cache defines them (one place for each default).
+import { DEFAULT_OPTIONS as CACHE_DEFAULTS } from "./cache/defaults.ts";
 import { alertChannelsSetting, alertRulesSetting, defaultAlertChannels, defaultAlertRules } from "./monitoring/settings.ts";
 import { ConfigError } from "./config/errors.ts";
 import { ROOM_ENV, checkRoomEnv, roomPipelineSections, roomSections } from "./config/room.ts";
@@ -23,19 +25,19 @@ export { parseOriginList } from "./config/validators.ts";
 
 const EnvSchema = z
   .object({
-    CACHE_MAX_ENTRIES: intOr(1000, 1),
+    CACHE_MAX_ENTRIES: intOr(CACHE_DEFAULTS.maxEntries, 1),
     CACHE_DEFAULT_TTL_SECONDS: intOr(300, 1),
     CACHE_TTL_USER_DATA_SECONDS: intOr(60, 1),
     CACHE_TTL_CONFIG_DATA_SECONDS: intOr(600, 1),
-    CACHE_MAX_BYTES: intOr(32 * 1024 * 1024, 1024),
-    CACHE_MAX_VALUE_BYTES: intOr(1024 * 1024, 1),
-    CACHE_SWR_SECONDS: intOr(30, 0),
-    CACHE_TAG_CHECK_INTERVAL_MS: intOr(1000, 0),
-    CACHE_LOCK_TTL_MS: intOr(3000, 1),
-    CACHE_LOCK_WAIT_MS: intOr(1000, 0),
-    CACHE_REDIS_TIMEOUT_MS: intOr(300, 1),
-    CACHE_BREAKER_FAILURES: intOr(5, 1),
-    CACHE_BREAKER_COOLDOWN_MS: intOr(5000, 1),
+    CACHE_MAX_BYTES: intOr(CACHE_DEFAULTS.maxBytes, 1024),
+    CACHE_MAX_VALUE_BYTES: intOr(CACHE_DEFAULTS.maxValueBytes, 1),
+    CACHE_SWR_SECONDS: intOr(CACHE_DEFAULTS.swrSeconds, 0),
+    CACHE_TAG_CHECK_INTERVAL_MS: intOr(CACHE_DEFAULTS.tagCheckIntervalMs, 0),
+    CACHE_LOCK_TTL_MS: intOr(CACHE_DEFAULTS.lockTtlMs, 1),
+    CACHE_LOCK_WAIT_MS: intOr(CACHE_DEFAULTS.lockWaitMs, 0),
+    CACHE_REDIS_TIMEOUT_MS: intOr(CACHE_DEFAULTS.redisTimeoutMs, 1),
+    CACHE_BREAKER_FAILURES: intOr(CACHE_DEFAULTS.breakerFailureThreshold, 1),
+    CACHE_BREAKER_COOLDOWN_MS: intOr(CACHE_DEFAULTS.breakerCooldownMs, 1),
     SLOW_QUERY_THRESHOLD_MS: intOr(1000, 1),
     STATEMENT_TIMEOUT_MS: intOr(30_000, 1),
     QUERY_EXPLAIN_SLOW: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "0"),
