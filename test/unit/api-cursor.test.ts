@@ -31,7 +31,7 @@ describe("pagination cursors", () => {
         expect.unreachable(bad);
       } catch (error) {
         expect(error).toBeInstanceOf(CursorError);
-        expect(error).toMatchObject({ status: 400, code: "invalid_cursor", errors: [{ in: "query", path: "cursor" }] });
+        expect((error as CursorError).init).toMatchObject({ status: 400, code: "invalid_cursor", errors: [{ in: "query", path: "cursor" }] });
       }
     }
   });
