@@ -131,15 +131,18 @@ export interface UserDev extends DevServer {
  * `node --import tsx scripts/dev.ts` (for SIGINT to that process alone), in a process
  * group of its own as a terminal's foreground job is, on the given wrangler ports. The
  * local services must be up already (the dev runner then leaves them up).
+ * `wranglerArgs` go to `wrangler dev` through `npm run dev -- ...`.
  */
-export async function startUserDev(ports: { port: number; inspectorPort: number }, how: DevInterrupt): Promise<UserDev> {
+export async function startUserDev(ports: { port: number; inspectorPort: number }, how: DevInterrupt, wranglerArgs: string[] = []): Promise<UserDev> {
   const env = {
     ...process.env,
     ...offlineEnv,
     NETRA_WRANGLER_PORT: String(ports.port),
     NETRA_WRANGLER_INSPECTOR_PORT: String(ports.inspectorPort),
   };
-  const [command, args] = how === "ctrl-c" ? ["npm", ["run", "--silent", "dev"]] : [process.execPath, ["--import", "tsx", "scripts/dev.ts"]];
+  const [command, args] = how === "ctrl-c"
+    ? ["npm", ["run", "--silent", "dev", "--", ...wranglerArgs]]
+    : [process.execPath, ["--import", "tsx", "scripts/dev.ts", ...wranglerArgs]];
   const child = spawn(command, args, { cwd: repoRoot, env, detached: true, stdio: "ignore" });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${command}`);

@@ -8,8 +8,8 @@
  * Freshness without timers: an isolate gets no callback once it is idle, so every request
  * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until the
  * events recorded before it were sent (when their batch is due, `flushIntervalMs` after
- * the oldest), bounded by `settleBudgetMs`. The requests of one interval share one timer
- * and one insert. A Durable Object does the same from its alarm (README, "Metrics freshness").
+ * the oldest), bounded by `settleBudgetMs`. The requests of one interval share one insert
+ * (the first whose timer fires sends the whole batch). A Durable Object does the same from its alarm (README, "Metrics freshness").
  *
  * @example
  * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
@@ -62,8 +62,9 @@ export interface EventSink {
   /**
    * The end-of-request hook, run in ctx.waitUntil: resolves once every event recorded
    * before the call was stored or given up, or the settle budget is spent. Waits until
-   * the batch is due (all callers share one timer), sends it, and again after a failed
-   * insert's backoff. Never rejects.
+   * the batch is due, sends it unless another request's insert already carries it, and
+   * again after a failed insert's backoff. Only ever waits on its own timers and inserts
+   * (workerd cancels a request that waits on another's). Never rejects.
    */
   settle(): Promise<void>;
   /**
@@ -87,6 +88,9 @@ export function estimateRowBytes(row: object): number {
   for (const value of Object.values(row)) bytes += typeof value === "string" ? value.length + 16 : 16;
   return bytes;
 }
+
+/** How often a settle looks again while another request's insert carries its events. */
+const SETTLE_POLL_MS = 25;
 
 export function createEventSink(options: EventSinkOptions): EventSink {
   const processors = new Map<EventTable, BatchProcessor<object>>();
@@ -130,17 +134,8 @@ export function createEventSink(options: EventSinkOptions): EventSink {
   };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const budgetMs = options.settleBudgetMs ?? 20_000;
-  /** The one timer the waiting settles share: until the soonest due batch. */
-  let timer: { until: number; done: Promise<void> } | undefined;
-
-  const waitUntilDue = (ms: number): Promise<void> => {
-    const until = options.clock.now() + ms;
-    if (timer === undefined || timer.until > until) {
-      const current = { until, done: sleep(ms).then(() => void (timer === current && (timer = undefined))) };
-      timer = current;
-    }
-    return timer.done;
-  };
+  /** Sends one due batch per table where a flush slot is free; true when any was sent. */
+  const sendDue = async () => (await Promise.all([...processors.values()].map((p) => p.sendDue()))).includes(true);
 
   /** How many events each table had received: done once as many were stored or given up (FIFO). */
   const marks = (): [BatchProcessor<object>, number][] => [...processors.values()].map((p) => [p, p.stats().received]);
@@ -155,10 +150,13 @@ export function createEventSink(options: EventSinkOptions): EventSink {
     const deadline = options.clock.now() + budgetMs;
     while (!resolved(mark)) {
       const wait = msUntilDue();
-      // Nothing queued but an insert in flight: flushDue() joins it.
-      if (wait === undefined || wait === 0) await flushDue();
-      else if (options.clock.now() + wait > deadline) return;
-      else await waitUntilDue(wait);
+      if (wait === 0 && (await sendDue())) continue;
+      // Not due yet, a retry backoff, or the insert in flight is another request's: wait on a
+      // timer of our own, never on that insert (workerd cancels a request that only waits on
+      // another request's I/O as hung).
+      const pause = wait === undefined || wait === 0 ? SETTLE_POLL_MS : wait;
+      if (options.clock.now() + pause > deadline) return;
+      await sleep(pause);
     }
   };
 

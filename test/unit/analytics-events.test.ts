@@ -206,7 +206,7 @@ describe("event sink settle (freshness without a later request)", () => {
     expect(sink.stats()).toMatchObject({ in: 1, stored: 0, dropped: 0, queued: 1 });
   });
 
-  it("every settle holds until the events recorded before it are stored, sharing one timer and one insert", async () => {
+  it("every settle holds until the events recorded before it are stored, and one insert carries them", async () => {
     const releases: (() => void)[] = [];
     let now = 0;
     const inserts: { at: number; n: number }[] = [];
@@ -227,16 +227,19 @@ describe("event sink settle (freshness without a later request)", () => {
     now += 400;
     sink.record("room_events", row);
     const second = sink.settle().then(() => done.push("second"));
-    await vi.waitFor(() => expect(releases).toHaveLength(1));
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
     expect(done).toEqual([]);
+    releases[1]!();
+    await second;
+    expect(done).toEqual(["second"]);
     releases[0]!();
-    await Promise.all([first, second]);
+    await first;
     expect(inserts).toEqual([{ at: 1000, n: 2 }]);
     expect(done.sort()).toEqual(["first", "second"]);
   });
 
   it("a settle sends a full batch at once while another waits, and waits for the rest of its own events", async () => {
-    let release = () => undefined as void;
+    const releases: (() => void)[] = [];
     let now = 0;
     const inserts: number[] = [];
     const sink = createEventSink({
@@ -244,7 +247,10 @@ describe("event sink settle (freshness without a later request)", () => {
       batch: { maxBatchSize: 2, flushIntervalMs: 1000 },
       analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
       clock: { now: () => now },
-      sleep: (ms) => new Promise<void>((resolve) => (release = () => { now += ms; resolve(); })),
+      sleep: (ms) => {
+        const end = now + ms;
+        return new Promise<void>((resolve) => releases.push(() => { now = end; resolve(); }));
+      },
     });
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
     sink.record("room_events", row);
@@ -253,11 +259,34 @@ describe("event sink settle (freshness without a later request)", () => {
     sink.record("room_events", row);
     let secondDone = false;
     const second = sink.settle().then(() => void (secondDone = true));
-    await vi.waitFor(() => expect(inserts).toEqual([2]));
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    expect(inserts).toEqual([2]);
     expect(secondDone).toBe(false);
-    release();
+    for (const release of releases) release();
     await Promise.all([waiting, second]);
     expect(inserts).toEqual([2, 1]);
+  });
+
+  it("never waits on an insert another settle started: polls on its own timer until that insert is done", async () => {
+    let finishInsert = () => undefined as void;
+    const sleeps: number[] = [];
+    const sink = createEventSink({
+      writer: { insert: () => new Promise<void>((resolve) => (finishInsert = resolve)) },
+      batch: { maxBatchSize: 100, flushIntervalMs: 0 },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => 0 },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length === 3) finishInsert();
+      },
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    const owner = sink.settle();
+    await sink.settle();
+    await owner;
+    expect(sleeps).toEqual([25, 25, 25]);
+    expect(sink.stats()).toMatchObject({ in: 1, stored: 1, queued: 0 });
   });
 
   it("drain sends what is not due yet and waits for the insert in flight, and still takes new events", async () => {
