@@ -9,7 +9,8 @@
  * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until the
  * events recorded before it were sent (when their batch is due, `flushIntervalMs` after
  * the oldest), bounded by `settleBudgetMs`. The requests of one interval share one insert
- * (the first whose timer fires sends the whole batch). A Durable Object does the same from its alarm (README, "Metrics freshness").
+ * (the first whose timer fires sends the whole batch). A Durable Object does the same
+ * from its alarm (README, "Metrics freshness").
  *
  * @example
  * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
