@@ -71,7 +71,7 @@ export function withDropCounting(sink: EventSink, redis: DropCounterRedis, optio
     await run();
     await report();
   };
-  return { ...sink, flushDue: after(sink.flushDue), settle: after(sink.settle), flush: after(sink.flush), close: after(sink.close) };
+  return { ...sink, flushDue: after(sink.flushDue), settle: after(sink.settle), flush: after(sink.flush), drain: after(sink.drain), close: after(sink.close) };
 }
 
 interface CacheSampling {

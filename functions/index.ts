@@ -6,6 +6,7 @@
 import { routeRoomRequest } from "../rooms/route.ts";
 import { createApp } from "./app.ts";
 import { handleScheduled } from "./cron/scheduled.ts";
+import { devDrain } from "./dev-drain.ts";
 import type { Env } from "./env.ts";
 
 export { MainRoom } from "../rooms/main-room.ts";
@@ -14,7 +15,7 @@ const app = createApp();
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
-    return (await routeRoomRequest(request, env)) ?? app.fetch(request, env, ctx);
+    return devDrain(request, env) ?? (await routeRoomRequest(request, env)) ?? app.fetch(request, env, ctx);
   },
   scheduled: handleScheduled,
 } satisfies ExportedHandler<Env>;

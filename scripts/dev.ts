@@ -3,6 +3,8 @@
  * migrates, seeds a small demo data set, starts one `wrangler dev` (API, cron and the
  * rooms' Durable Objects),
  * prints the URLs, and on Ctrl-C stops everything it started (and nothing else).
+ * Arguments go to `wrangler dev` (`npm run dev -- --var BATCH_FLUSH_INTERVAL_MS:500`).
+ * Stopping drains the Worker's metrics first (scripts/lib/dev-servers.ts).
  */
 import { localConfig, localUrls } from "./lib/local-config.ts";
 import { startWrangler, waitForHttp, type DevServer } from "./lib/dev-servers.ts";
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     const seeded = await seedDatabase(urls.DATABASE_URL, { ...DEMO, ifEmpty: true });
     console.log(seeded ? `[dev] seeded demo data (${DEMO.users} users, ${DEMO.auditLogs} audit logs)` : "[dev] demo data already present");
 
-    const wrangler = startWrangler(cfg);
+    const wrangler = startWrangler(cfg, { extraArgs: process.argv.slice(2) });
     servers.push(wrangler);
     const health = await waitForHttp(`${wrangler.url}/health`, { server: wrangler, ok: (s) => s === 200 || s === 503 });
     console.log(`

@@ -53,6 +53,8 @@ const EnvSchema = z
     ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS: intOr(395, 1, 3650),
     ANALYTICS_CACHE_SAMPLE_INTERVAL_MS: intOr(60_000, 0, 86_400_000),
     ANALYTICS_DROP_COUNT_TTL_SECONDS: intOr(2 * 86_400, 120, 90 * 86_400),
+    // Set only by the local dev runner (scripts/lib/dev-servers.ts); unset, the drain route does not exist.
+    ANALYTICS_DEV_DRAIN_TOKEN: z.optional(z.string().check(z.minLength(32, { error: "must be at least 32 characters" }))),
     ...ROOM_ENV,
     HEALTH_CHECK_TIMEOUT_MS: intOr(1500, 1, 60_000),
     DATABASE_URL: z.pipe(required, urlWithScheme(["postgres:", "postgresql:"])),
@@ -183,6 +185,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       hourRollupRetentionDays: e.ANALYTICS_HOUR_ROLLUP_RETENTION_DAYS,
       cacheSampleIntervalMs: e.ANALYTICS_CACHE_SAMPLE_INTERVAL_MS,
       dropCountTtlSeconds: e.ANALYTICS_DROP_COUNT_TTL_SECONDS,
+      devDrainToken: e.ANALYTICS_DEV_DRAIN_TOKEN,
     },
     ...roomSections(e),
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },

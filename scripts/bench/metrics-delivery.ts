@@ -9,8 +9,10 @@
  * `request_id`; rows are found by it.
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DevServer } from "../lib/dev-servers.ts";
+import { offlineEnv, repoRoot, waitForHttp, type DevServer } from "../lib/dev-servers.ts";
 
 /** No route: answered 404 without Postgres, Redis or ClickHouse, so only the metrics path is measured. */
 const ROUTE = "/__metrics-delivery-probe";
@@ -114,4 +116,57 @@ export async function measureStranded(
     if (count > 1) duplicated += 1;
   }
   return { sent: n, stored, missing: n - stored, duplicated };
+}
+
+/** How `npm run dev` is stopped: Ctrl-C in its terminal (SIGINT to the whole foreground process group), or SIGINT to the dev process alone. */
+export type DevInterrupt = "ctrl-c" | "sigint-dev-process";
+
+export interface UserDev extends DevServer {
+  /** Sends the interrupt and resolves with the exit code once the dev process (and so everything it started) is gone. */
+  interrupt(how: DevInterrupt): Promise<number | null>;
+}
+
+/**
+ * The dev stack as a user runs it: `npm run dev` (for Ctrl-C) or its process
+ * `node --import tsx scripts/dev.ts` (for SIGINT to that process alone), in a process
+ * group of its own as a terminal's foreground job is, on the given wrangler ports. The
+ * local services must be up already (the dev runner then leaves them up).
+ * `wranglerArgs` go to `wrangler dev` through `npm run dev -- ...`.
+ */
+export async function startUserDev(ports: { port: number; inspectorPort: number }, how: DevInterrupt, wranglerArgs: string[] = []): Promise<UserDev> {
+  const env = {
+    ...process.env,
+    ...offlineEnv,
+    NETRA_WRANGLER_PORT: String(ports.port),
+    NETRA_WRANGLER_INSPECTOR_PORT: String(ports.inspectorPort),
+  };
+  const [command, args] = how === "ctrl-c"
+    ? ["npm", ["run", "--silent", "dev", "--", ...wranglerArgs]]
+    : [process.execPath, ["--import", "tsx", "scripts/dev.ts", ...wranglerArgs]];
+  const child = spawn(command, args, { cwd: repoRoot, env, detached: true, stdio: "ignore" });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${command}`);
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  const server: UserDev = {
+    name: "npm run dev",
+    url: `http://127.0.0.1:${ports.port}`,
+    child,
+    async interrupt(interrupt) {
+      process.kill(interrupt === "ctrl-c" ? -pid : pid, "SIGINT");
+      return await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-pid, "SIGINT");
+      const code = await Promise.race([exited, sleep(30_000).then(() => "timeout" as const)]);
+      if (code === "timeout") process.kill(-pid, "SIGKILL");
+    },
+  };
+  try {
+    await waitForHttp(`${server.url}/health`, { server, timeoutMs: 180_000, ok: () => true });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
 }

@@ -5,11 +5,12 @@
  * queues; inserts are retried with backoff and, past the attempt limit or the queue
  * bound, counted as dropped.
  *
- * Freshness without timers: an isolate gets no callback once it is idle, so the request
- * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until that
- * event was sent (at most `flushIntervalMs` later, or at once when the interval is 0),
- * bounded by `settleBudgetMs`. A Durable Object does the same from its alarm (README,
- * "Metrics freshness").
+ * Freshness without timers: an isolate gets no callback once it is idle, so every request
+ * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until the
+ * events recorded before it were sent (when their batch is due, `flushIntervalMs` after
+ * the oldest), bounded by `settleBudgetMs`. The requests of one interval share one insert
+ * (the first whose timer fires sends the whole batch). A Durable Object does the same
+ * from its alarm (README, "Metrics freshness").
  *
  * @example
  * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
@@ -60,12 +61,18 @@ export interface EventSink {
   /** Sends the due batches; never rejects. */
   flushDue(): Promise<void>;
   /**
-   * The end-of-request hook, run in ctx.waitUntil: waits until the queued events are due,
-   * sends them, and again after a failed insert's backoff, until nothing is queued or the
-   * settle budget is spent. One settle waits per sink; a call while it runs only sends what
-   * is due now (the waiting one covers the rest). Never rejects.
+   * The end-of-request hook, run in ctx.waitUntil: resolves once every event recorded
+   * before the call was stored or given up, or the settle budget is spent. Waits until
+   * the batch is due, sends it unless another request's insert already carries it, and
+   * again after a failed insert's backoff. Only ever waits on its own timers and inserts
+   * (workerd cancels a request that waits on another's). Never rejects.
    */
   settle(): Promise<void>;
+  /**
+   * Sends everything queued now and waits for every insert in flight, through retries,
+   * without refusing new events (a dev server drains before it stops). Never rejects.
+   */
+  drain(): Promise<void>;
   /** Sends everything queued now; never rejects. */
   flush(): Promise<void>;
   /** Shutdown: drains every table, waiting out retries, then refuses new events. */
@@ -82,6 +89,9 @@ export function estimateRowBytes(row: object): number {
   for (const value of Object.values(row)) bytes += typeof value === "string" ? value.length + 16 : 16;
   return bytes;
 }
+
+/** How often a settle looks again while another request's insert carries its events. */
+const SETTLE_POLL_MS = 25;
 
 export function createEventSink(options: EventSinkOptions): EventSink {
   const processors = new Map<EventTable, BatchProcessor<object>>();
@@ -125,14 +135,29 @@ export function createEventSink(options: EventSinkOptions): EventSink {
   };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const budgetMs = options.settleBudgetMs ?? 20_000;
-  let settling: Promise<void> | undefined;
+  /** Sends one due batch per table where a flush slot is free; true when any was sent. */
+  const sendDue = async () => (await Promise.all([...processors.values()].map((p) => p.sendDue()))).includes(true);
 
-  const waitAndSend = async () => {
+  /** How many events each table had received: done once as many were stored or given up (FIFO). */
+  const marks = (): [BatchProcessor<object>, number][] => [...processors.values()].map((p) => [p, p.stats().received]);
+  const resolved = (mark: [BatchProcessor<object>, number][]) =>
+    mark.every(([p, received]) => {
+      const s = p.stats();
+      return s.sent + s.dropped >= received;
+    });
+
+  const settle = async () => {
+    const mark = marks();
     const deadline = options.clock.now() + budgetMs;
-    for (let wait = msUntilDue(); wait !== undefined; wait = msUntilDue()) {
-      if (options.clock.now() + wait > deadline) return;
-      if (wait > 0) await sleep(wait);
-      await flushDue();
+    while (!resolved(mark)) {
+      const wait = msUntilDue();
+      if (wait === 0 && (await sendDue())) continue;
+      // Not due yet, a retry backoff, or the insert in flight is another request's: wait on a
+      // timer of our own, never on that insert (workerd cancels a request that only waits on
+      // another request's I/O as hung).
+      const pause = wait === undefined || wait === 0 ? SETTLE_POLL_MS : wait;
+      if (options.clock.now() + pause > deadline) return;
+      await sleep(pause);
     }
   };
 
@@ -146,16 +171,9 @@ export function createEventSink(options: EventSinkOptions): EventSink {
     },
     msUntilDue,
     flushDue,
-    async settle() {
-      if (settling !== undefined) return msUntilDue() === 0 ? flushDue() : undefined;
-      settling = waitAndSend();
-      try {
-        await settling;
-      } finally {
-        settling = undefined;
-      }
-    },
+    settle,
     flush: () => all((p) => p.flush()),
+    drain: () => all((p) => p.drain()),
     close: () => all((p) => p.close()),
     stats() {
       const total: EventSinkStats = { in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} };

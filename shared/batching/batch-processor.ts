@@ -120,6 +120,28 @@ export class BatchProcessor<T> {
     return this.#flush("due");
   }
 
+  /**
+   * Sends one due batch when a flush slot is free, awaiting that send alone: false when
+   * nothing was started (nothing due, a retry backoff, or every slot taken). For an owner
+   * that must not wait on a send another request started: workerd cancels a request
+   * whose only pending work is another request's I/O as hung.
+   */
+  async sendDue(): Promise<boolean> {
+    if (this.#inFlight >= (this.#options.maxConcurrentFlushes ?? 1) || !this.#canTake("due")) return false;
+    this.#inFlight++;
+    const run = (async () => {
+      try {
+        await this.#send(this.#take());
+      } finally {
+        this.#inFlight--;
+      }
+    })();
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run));
+    await run;
+    return true;
+  }
+
   /** Flush on demand: sends everything queued now (still honouring a retry backoff). Never rejects. */
   flush(): Promise<void> {
     return this.#flush("all");

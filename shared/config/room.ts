@@ -25,8 +25,9 @@ export const ROOM_ENV = {
   ROOM_PUBLISH_TIMEOUT_MS: intOr(2000, 1, 60_000),
   // The metrics pipeline: rooms send their counters to ClickHouse like the Worker does.
   BATCH_MAX_SIZE: intOr(100, 1),
-  // 0: an event is sent as soon as the insert before it is done (README, "Metrics freshness").
-  BATCH_FLUSH_INTERVAL_MS: intOr(0, 0),
+  // A batch is due 500 ms after its oldest event (0: as soon as the insert before it is done).
+  // Chosen by measurement (README, "Metrics freshness"): fewer inserts and less ClickHouse CPU under load, p99 well within 2 s.
+  BATCH_FLUSH_INTERVAL_MS: intOr(500, 0),
   ANALYTICS_MAX_QUEUE_EVENTS: intOr(10_000, 100),
   ANALYTICS_MAX_BATCH_BYTES: intOr(1024 * 1024, 1024),
   // 30 sends with the default backoff hold an event through at least 5.6 min of ClickHouse outage (README, "Outages").

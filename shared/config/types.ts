@@ -63,6 +63,12 @@ export interface AnalyticsConfig {
   cacheSampleIntervalMs: number;
   /** Per-minute counts of dropped events live in Redis this long (the ingestion_drops alert reads them). */
   dropCountTtlSeconds: number;
+  /**
+   * Local dev only: the bearer token of the loopback drain route the dev runner calls
+   * before it stops wrangler (functions/dev-drain.ts). Undefined (always, in production):
+   * no such route.
+   */
+  devDrainToken: string | undefined;
 }
 
 export interface WebSocketBatchingConfig {

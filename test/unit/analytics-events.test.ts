@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cacheCounterRows, cacheCounterSampler } from "../../shared/analytics/cache-events.ts";
 import { createEventSink, estimateRowBytes } from "../../shared/analytics/event-sink.ts";
 import { MAX_SPAN_MS, parseMetricsQuery } from "../../shared/analytics/ops-metrics.ts";
@@ -206,8 +206,40 @@ describe("event sink settle (freshness without a later request)", () => {
     expect(sink.stats()).toMatchObject({ in: 1, stored: 0, dropped: 0, queued: 1 });
   });
 
-  it("while one settle waits, another only sends what is due now", async () => {
-    let release = () => undefined as void;
+  it("every settle holds until the events recorded before it are stored, and one insert carries them", async () => {
+    const releases: (() => void)[] = [];
+    let now = 0;
+    const inserts: { at: number; n: number }[] = [];
+    const sink = createEventSink({
+      writer: { insert: async (_t, rows) => void inserts.push({ at: now, n: rows.length }) },
+      batch: { maxBatchSize: 100, flushIntervalMs: 1000 },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => now },
+      sleep: (ms) => {
+        const end = now + ms;
+        return new Promise<void>((resolve) => releases.push(() => { now = end; resolve(); }));
+      },
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    const done: string[] = [];
+    sink.record("room_events", row);
+    const first = sink.settle().then(() => done.push("first"));
+    now += 400;
+    sink.record("room_events", row);
+    const second = sink.settle().then(() => done.push("second"));
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    expect(done).toEqual([]);
+    releases[1]!();
+    await second;
+    expect(done).toEqual(["second"]);
+    releases[0]!();
+    await first;
+    expect(inserts).toEqual([{ at: 1000, n: 2 }]);
+    expect(done.sort()).toEqual(["first", "second"]);
+  });
+
+  it("a settle sends a full batch at once while another waits, and waits for the rest of its own events", async () => {
+    const releases: (() => void)[] = [];
     let now = 0;
     const inserts: number[] = [];
     const sink = createEventSink({
@@ -215,17 +247,56 @@ describe("event sink settle (freshness without a later request)", () => {
       batch: { maxBatchSize: 2, flushIntervalMs: 1000 },
       analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
       clock: { now: () => now },
-      sleep: (ms) => new Promise<void>((resolve) => (release = () => { now += ms; resolve(); })),
+      sleep: (ms) => {
+        const end = now + ms;
+        return new Promise<void>((resolve) => releases.push(() => { now = end; resolve(); }));
+      },
     });
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
     sink.record("room_events", row);
     const waiting = sink.settle();
     sink.record("room_events", row);
     sink.record("room_events", row);
-    await sink.settle();
+    let secondDone = false;
+    const second = sink.settle().then(() => void (secondDone = true));
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
     expect(inserts).toEqual([2]);
-    release();
-    await waiting;
+    expect(secondDone).toBe(false);
+    for (const release of releases) release();
+    await Promise.all([waiting, second]);
     expect(inserts).toEqual([2, 1]);
+  });
+
+  it("never waits on an insert another settle started: polls on its own timer until that insert is done", async () => {
+    let finishInsert = () => undefined as void;
+    const sleeps: number[] = [];
+    const sink = createEventSink({
+      writer: { insert: () => new Promise<void>((resolve) => (finishInsert = resolve)) },
+      batch: { maxBatchSize: 100, flushIntervalMs: 0 },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => 0 },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length === 3) finishInsert();
+      },
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    const owner = sink.settle();
+    await sink.settle();
+    await owner;
+    expect(sleeps).toEqual([25, 25, 25]);
+    expect(sink.stats()).toMatchObject({ in: 1, stored: 1, queued: 0 });
+  });
+
+  it("drain sends what is not due yet and waits for the insert in flight, and still takes new events", async () => {
+    const { sink, row, inserts } = harness({ flushIntervalMs: 60_000 });
+    sink.record("room_events", row);
+    sink.record("room_events", row);
+    expect(sink.msUntilDue()).toBe(60_000);
+    await sink.drain();
+    expect(inserts).toEqual([{ at: 0, n: 2, token: expect.any(String) }]);
+    sink.record("room_events", row);
+    expect(sink.stats()).toMatchObject({ in: 3, stored: 2, queued: 1 });
   });
 });

@@ -16,6 +16,7 @@ function recordingSink() {
     flushDue: async () => undefined,
     settle: async () => void flushes++,
     flush: async () => undefined,
+    drain: async () => undefined,
     close: async () => undefined,
     stats: () => ({ in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} }),
   };

@@ -18,7 +18,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ DATABASE_URL });
     expect(config.cache).toMatchObject({ maxEntries: 1000, defaultTtlSeconds: 300, userDataTtlSeconds: 60, configDataTtlSeconds: 600 });
     expect(config.query).toMatchObject({ slowQueryThresholdMs: 1000, statementTimeoutMs: 30_000 });
-    expect(config.batchProcessor).toEqual({ maxBatchSize: 100, flushIntervalMs: 0 });
+    expect(config.batchProcessor).toEqual({ maxBatchSize: 100, flushIntervalMs: 500 });
     // The seed's WebSocket batching defaults, plus the bounds the rooms add.
     expect(config.websocket).toEqual({
       maxBatchSize: 10,

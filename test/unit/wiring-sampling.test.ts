@@ -20,6 +20,7 @@ function fakeSink(dropped = { n: 0 }) {
     flushDue: async () => void (flushes += 1),
     settle: async () => void (flushes += 1),
     flush: async () => void (flushes += 1),
+    drain: async () => undefined,
     close: async () => undefined,
     stats,
   };
