@@ -28,6 +28,7 @@ import { buildWorkerSnapshot } from "../lib/worker-snapshot.ts";
 import { snapshotVars } from "./snapshot-vars.ts";
 import { createBenchDatabase } from "./cache-fixture.ts";
 import { profileCpu, type CpuProfile } from "./cpu-profile.ts";
+import { groupCpuMs } from "./process-cpu.ts";
 import type { BenchReport } from "./report.ts";
 
 const BARE = { port: 8742, inspectorPort: 9742 };
@@ -61,6 +62,8 @@ function parseArgs(args: string[]): Options {
 }
 
 interface Run {
+  /** CPU of the server's workerd processes (user worker and wrangler's proxy worker) per request. */
+  cpuMsPerRequest: number;
   reqPerSec: number;
   requests: number;
   p50: number;
@@ -68,9 +71,14 @@ interface Run {
   bad: number;
 }
 
-async function load(url: string, o: Options, headers: Record<string, string>, seconds = o.duration): Promise<Run> {
+/** The workerd processes of a `wrangler dev` (its process group): their CPU ms, read around each run. */
+const workerdCpuMs = (server: DevServer) => groupCpuMs(server.child.pid!, "workerd");
+
+async function load(url: string, o: Options, headers: Record<string, string>, server: DevServer, seconds = o.duration): Promise<Run> {
+  const cpuBefore = workerdCpuMs(server);
   const result = await autocannon({ url, connections: o.connections, duration: seconds, timeout: 10, headers });
   return {
+    cpuMsPerRequest: (workerdCpuMs(server) - cpuBefore) / Math.max(1, result.requests.total),
     reqPerSec: result.requests.total / seconds,
     requests: result.requests.total,
     p50: result.latency.p50,
@@ -86,6 +94,7 @@ async function header(url: string, headers: Record<string, string>, name: string
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const loadavg = () => os.loadavg().map((n) => round(n, 2)).join(" / ");
 
 export default async function run(args: string[]): Promise<BenchReport> {
@@ -126,17 +135,17 @@ export default async function run(args: string[]): Promise<BenchReport> {
 
     const rounds: { round: number; bare: Run; bareLog: Run; ping: Run; l1: Run }[] = [];
     for (let r = 1; r <= o.rounds; r++) {
-      const bareRun = await load(`${bare.url}/v1/ping`, o, {});
-      const bareLogRun = await load(`${bareLog.url}/v1/ping`, o, {});
-      const pingRun = await load(pingUrl, o, headers);
-      const l1Run = await load(l1Url, o, headers);
+      const bareRun = await load(`${bare.url}/v1/ping`, o, {}, bare);
+      const bareLogRun = await load(`${bareLog.url}/v1/ping`, o, {}, bareLog);
+      const pingRun = await load(pingUrl, o, headers, ours);
+      const l1Run = await load(l1Url, o, headers, ours);
       rounds.push({ round: r, bare: bareRun, bareLog: bareLogRun, ping: pingRun, l1: l1Run });
     }
     const tierAfter = await header(l1Url, headers, "x-cache");
 
     let profiled = 0;
     const profile: CpuProfile = await profileCpu(OURS.inspectorPort, async () => {
-      profiled = (await load(l1Url, o, headers, o.profileSeconds)).requests;
+      profiled = (await load(l1Url, o, headers, ours, o.profileSeconds)).requests;
     });
     const loadAfter = loadavg();
 
@@ -153,6 +162,10 @@ export default async function run(args: string[]): Promise<BenchReport> {
         ping_vs_bare: round(pingVsBare),
         l1_hit_vs_bare: round(l1VsBare),
         worker_cpu_ms_per_l1_hit: round(cpuPerHit),
+        workerd_cpu_ms_per_l1_hit: round(median(rounds.map((x) => x.l1.cpuMsPerRequest))),
+        workerd_cpu_ms_per_ping: round(median(rounds.map((x) => x.ping.cpuMsPerRequest))),
+        bare_workerd_cpu_ms_per_ping: round(median(rounds.map((x) => x.bare.cpuMsPerRequest))),
+        bare_with_log_line_workerd_cpu_ms_per_ping: round(median(rounds.map((x) => x.bareLog.cpuMsPerRequest))),
         bare_req_per_s: round(bareTotal / seconds, 1),
         bare_with_log_line_req_per_s: round(bareLogTotal / seconds, 1),
         log_line_vs_bare: round(bareLogTotal / bareTotal),
@@ -183,6 +196,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
           "bare p50/p99 ms": `${x.bare.p50}/${x.bare.p99}`,
           "ping p50/p99 ms": `${x.ping.p50}/${x.ping.p99}`,
           "l1 p50/p99 ms": `${x.l1.p50}/${x.l1.p99}`,
+          "workerd CPU ms/req bare, bare+log, ping, l1": [x.bare, x.bareLog, x.ping, x.l1].map((run) => run.cpuMsPerRequest.toFixed(2)).join(" / "),
         })),
         [`where an L1 hit's CPU goes (self time, ${profiled} requests, ${round(profile.busyMs, 1)} ms busy in ${round(profile.wallMs, 1)} ms)`]: profile.top.map((t) => ({
           function: t.name,
@@ -194,6 +208,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
         `The L1 route's x-cache was "${tierBefore}" before the rounds and "${tierAfter}" after them (both must be l1).`,
         `Load average (1/5/15 min) of this 2-core machine: ${loadBefore} before, ${loadAfter} after; autocannon runs in this process.`,
         "bare+log is the bare worker writing one console.log line per request (LOG_EACH_REQUEST=1): *_with_log_line compares ours against it.",
+        "workerd CPU is user + system time of the server's workerd processes (/proc), per request: the user worker's and wrangler's proxy worker's, not the profiler's sampling.",
         "Busy CPU is every profile sample that is not (idle): JavaScript, the runtime's native work on the isolate's thread ((program)) and GC.",
       ],
     };
