@@ -21,7 +21,7 @@ const WRITE = "UPDATE users SET display_name = $1 WHERE id = $2";
 function tableTagsOnly(cache: TieredCache): TieredCache {
   const fold = (tags: readonly string[]) => [...new Set(tags.map((tag) => tag.split(":")[0]!))];
   return {
-    read: (key, tags, load, policy, ctx) => cache.read(key, fold(tags), load, policy, ctx),
+    read: (key, tags, load, policy, ctx) => cache.read(key, () => fold(typeof tags === "function" ? tags() : tags), load, policy, ctx),
     invalidate: (tags) => cache.invalidate(fold(tags)),
     stats: () => cache.stats(),
   };

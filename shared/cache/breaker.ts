@@ -53,9 +53,14 @@ export class CircuitBreaker {
     }
   }
 
+  /** Open and still cooling down: no call would be let through. Allocates nothing (L1 hits ask it). */
+  isOpen(): boolean {
+    return this.#state === "open" && this.now() - this.#openedAt < this.cooldownMs;
+  }
+
   snapshot(): { state: BreakerState; consecutiveFailures: number; opens: number } {
     // Report "half-open" once the cool-down is over even before a probe was attempted.
-    const state = this.#state === "open" && this.now() - this.#openedAt >= this.cooldownMs ? "half-open" : this.#state;
+    const state = this.#state === "open" && !this.isOpen() ? "half-open" : this.#state;
     return { state, consecutiveFailures: this.#failures, opens: this.#opens };
   }
 }

@@ -65,7 +65,7 @@ export class L2Tier {
 
   /** Whether a call would be attempted now (breaker not open). */
   available(): boolean {
-    return this.#options.breaker.snapshot().state !== "open";
+    return !this.#options.breaker.isOpen();
   }
 
   /** The stored envelope text (or null) and the current tag versions, in one round trip (two if Redis forgot a tag). */

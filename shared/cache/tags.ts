@@ -94,13 +94,16 @@ export class TagTable {
     return true;
   }
 
-  /** Hot path: the tags of these states due for a re-read; undefined (no allocation) when none are. */
-  entryDue(states: readonly TagState[], now: number): string[] | undefined {
-    let due: string[] | undefined;
-    for (let i = 0; i < states.length; i++) {
-      const state = states[i]!;
-      if (now - state.checkedAt >= this.checkIntervalMs) (due ??= []).push(state.tag);
-    }
+  /** Hot path: whether any of these states is due for a re-read. No allocation. */
+  entryDue(states: readonly TagState[], now: number): boolean {
+    for (let i = 0; i < states.length; i++) if (now - states[i]!.checkedAt >= this.checkIntervalMs) return true;
+    return false;
+  }
+
+  /** The tags of these states due for a re-read (only asked once entryDue said some are). */
+  dueTags(states: readonly TagState[], now: number): string[] {
+    const due: string[] = [];
+    for (const state of states) if (now - state.checkedAt >= this.checkIntervalMs) due.push(state.tag);
     return due;
   }
 

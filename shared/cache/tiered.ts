@@ -21,6 +21,7 @@ import type {
   CacheStatsSnapshot,
   ReadContext,
   ReadPolicy,
+  ReadTags,
   TagVersions,
   TieredCache,
   TieredCacheDeps,
@@ -41,7 +42,6 @@ interface Flight {
   versions: readonly number[];
   promise: Promise<CachedRead<unknown>>;
 }
-
 
 // Re-exported: ./index.ts (and anything written against the old layout) imports it from here.
 export { DEFAULT_OPTIONS };
@@ -90,16 +90,21 @@ export class Tiered implements TieredCache {
 
   async read<T>(
     key: string,
-    tags: readonly string[],
+    tags: ReadTags,
     load: () => Promise<T>,
     policy: ReadPolicy,
     ctx?: ReadContext,
   ): Promise<CachedRead<T>> {
     if (!(policy.ttlSeconds > 0)) return this.#bypass(load);
     const floor = ctx?.consistency;
-    if (floor !== undefined && !(await this.#sync.catchUp(tags, floor))) {
-      this.#counts.tokenBypasses++;
-      return this.#bypass(load);
+    // Resolved only when needed: an L1 hit without a token checks its entry's own tag states.
+    let list: readonly string[] | undefined;
+    if (floor !== undefined) {
+      list = tagList(tags);
+      if (!(await this.#sync.catchUp(list, floor))) {
+        this.#counts.tokenBypasses++;
+        return this.#bypass(load);
+      }
     }
     const entry = this.#l1.get(key) as Entry | undefined;
     if (entry !== undefined) {
@@ -107,7 +112,7 @@ export class Tiered implements TieredCache {
       if (served !== undefined) return served as CachedRead<T>;
     }
     this.#l1.miss();
-    return this.#fillOnce(key, tags, load, policy, ctx) as Promise<CachedRead<T>>;
+    return this.#fillOnce(key, list ?? tagList(tags), load, policy, ctx) as Promise<CachedRead<T>>;
   }
 
   async #bypass<T>(load: () => Promise<T>): Promise<CachedRead<T>> {
@@ -127,11 +132,11 @@ export class Tiered implements TieredCache {
   ): Promise<CachedRead<unknown> | undefined> {
     // The clock reading lru-cache just took to check this entry's TTL (see L1Tier.lastNow).
     const now = this.#l1.lastNow;
-    if (this.#l2 !== undefined) {
-      const due = this.#tags.entryDue(entry.states, now);
+    if (this.#l2 !== undefined && this.#tags.entryDue(entry.states, now)) {
       // Unverifiable (Redis unreachable): served only while younger than the bound, so a write
       // another isolate made meanwhile is never hidden for longer than with Redis up.
-      if (due !== undefined && !(this.#l2.available() && (await this.#sync.check(due))) && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
+      const verified = this.#l2.available() && (await this.#sync.check(this.#tags.dueTags(entry.states, now)));
+      if (!verified && now - entry.storedAt >= this.#options.tagCheckIntervalMs) {
         this.#counts.unverified++;
         this.#l1.delete(key);
         return undefined;
@@ -301,6 +306,10 @@ export class Tiered implements TieredCache {
       breaker: this.#breaker.snapshot(),
     });
   }
+}
+
+function tagList(tags: ReadTags): readonly string[] {
+  return typeof tags === "function" ? tags() : tags;
 }
 
 /** Whether versions stamped for `tags` meet the client's token (always, without one). */

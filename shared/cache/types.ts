@@ -34,6 +34,13 @@ export interface ReadContext {
   wrote?(versions: TagVersions): void;
 }
 
+/**
+ * The tags a read's value depends on, or a function giving them. The function is called only
+ * when the read needs them: a miss, a token check. An L1 hit checks the tags its entry was stored
+ * with (the same, for one key), so a caller whose tags take work to derive pays for it on misses only.
+ */
+export type ReadTags = readonly string[] | (() => readonly string[]);
+
 /** A read's value and where it came from. */
 export interface CachedRead<T> {
   value: T;
@@ -46,12 +53,13 @@ export interface TieredCache {
   /**
    * The cached value for `key`, loading it with `load` on a miss.
    * key: a stable string (the optimizer builds it from fingerprint + params).
-   * tags: the table names the value depends on; invalidate(tags) makes it unservable.
+   * tags: what the value depends on (tables, rows); invalidate(tags) makes it unservable. They
+   * must be the same on every call for one key: a hit checks those its entry was stored with.
    * A load error is rethrown (and not cached unless policy.negativeTtlSeconds > 0).
    */
   read<T>(
     key: string,
-    tags: readonly string[],
+    tags: ReadTags,
     load: () => Promise<T>,
     policy: ReadPolicy,
     ctx?: ReadContext,

@@ -3,6 +3,7 @@
  * parameters (and, for writes, its result rows): rows where the statement
  * bounds them, whole tables where it does not (see ./row-bounds.ts).
  */
+import type { ReadTags } from "../cache/types.ts";
 import { listTag, rowKey, rowTag } from "./row-bounds.ts";
 import type { CatalogEntry } from "./statement-catalog.ts";
 
@@ -15,6 +16,18 @@ export function readTags(entry: CatalogEntry, params: readonly unknown[]): reado
   if (row === undefined) return entry.tags;
   const key = rowKey(params[row.param]);
   return key === undefined ? entry.tags : [row.table, rowTag(row.table, key)];
+}
+
+/**
+ * A read's tags as the cache takes them, plus the caller's `extra`. A statement that does not
+ * read by id has one list for every call. A read by id gets a function the cache calls only on
+ * a miss or a token check: an L1 hit checks the tags its entry was stored with (one key is one
+ * statement and one set of parameters, so the same tags), and derives nothing.
+ */
+export function readTagsFor(entry: CatalogEntry, params: readonly unknown[], extra: readonly string[] | undefined): ReadTags {
+  const own = extra === undefined || extra.length === 0;
+  if (entry.analysis.rowRead === undefined) return own ? entry.tags : [...entry.tags, ...extra];
+  return own ? () => readTags(entry, params) : () => [...readTags(entry, params), ...extra];
 }
 
 /**

@@ -28,7 +28,7 @@ import {
 } from "./query-types.ts";
 import { toQueryError } from "./executor.ts";
 import { StatementCatalog, type CatalogEntry } from "./statement-catalog.ts";
-import { readTags, writeTags } from "./cache-tags.ts";
+import { readTagsFor, writeTags } from "./cache-tags.ts";
 
 /**
  * The tags a write invalidates: the rows or tables the parser found (./cache-tags.ts) plus the
@@ -138,8 +138,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
 
     const started = { at: wallClock(), t0: now() };
     const ttlSeconds = opts.ttlSeconds ?? policy.ttlSeconds[opts.queryClass ?? entry.queryClass];
-    const own = readTags(entry, params);
-    const tags = opts.tags === undefined || opts.tags.length === 0 ? own : [...own, ...opts.tags];
+    const tags = readTagsFor(entry, params, opts.tags);
     const key = entry.keyPrefix + encodeParams(params);
     let loaded: ExecutedStatement<Row>;
     let tier: QueryTier;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTieredCache } from "../../shared/cache/index.ts";
-import type { CachedRead, ReadPolicy, TagVersions, TieredCache } from "../../shared/cache/types.ts";
+import type { CachedRead, ReadPolicy, ReadTags, TagVersions, TieredCache } from "../../shared/cache/types.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
 import type { QueryPolicy } from "../../shared/db/query-policy.ts";
 import {
@@ -77,8 +77,8 @@ class RecordingCache implements TieredCache {
   readonly reads: { key: string; tags: readonly string[]; policy: ReadPolicy }[] = [];
   readonly invalidations: string[][] = [];
   constructor(private readonly log: string[]) {}
-  async read<T>(key: string, tags: readonly string[], load: () => Promise<T>, policy: ReadPolicy): Promise<CachedRead<T>> {
-    this.reads.push({ key, tags, policy });
+  async read<T>(key: string, tags: ReadTags, load: () => Promise<T>, policy: ReadPolicy): Promise<CachedRead<T>> {
+    this.reads.push({ key, tags: typeof tags === "function" ? tags() : tags, policy });
     return { value: await load(), tier: "miss", loadMs: 2 };
   }
   async invalidate(tags: readonly string[]): Promise<TagVersions> {

@@ -1,0 +1,165 @@
+/**
+ * A read's tags are derived on a miss and kept with its L1 entry; a hit checks those and derives
+ * nothing (shared/cache/tiered.ts, shared/db/cache-tags.ts readTagsFor). These tests fail if an
+ * entry is checked against tags other than its own key's: a write to a row must drop exactly the
+ * reads of that row (and the reads that scan), whatever was read before.
+ */
+import { describe, expect, it } from "vitest";
+import { createTieredCache } from "../../shared/cache/index.ts";
+import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
+import type { QueryPolicy } from "../../shared/db/query-policy.ts";
+import type { ExecutedStatement, SqlExecutor } from "../../shared/db/query-types.ts";
+import { FakeClock, FakeStore } from "./cache-fakes.ts";
+
+const policy: QueryPolicy = {
+  ttlSeconds: { user: 60, config: 600, default: 300 },
+  tableClasses: {},
+  slowQueryThresholdMs: 1000,
+  explainSlowQueries: false,
+  slowQueryLogSize: 10,
+  statsMaxFingerprints: 100,
+  analysisCacheSize: 100,
+  topFingerprints: 5,
+};
+
+const BY_ID = "SELECT id, name FROM users WHERE id = $1";
+const BY_NAME = "SELECT id, name FROM users WHERE name = $1";
+const RENAME = "UPDATE users SET name = $1 WHERE id = $2";
+const INSERT = "INSERT INTO users (name) VALUES ($1) RETURNING id";
+
+/** A users table in memory that understands the four statements above. */
+class UsersDb implements SqlExecutor {
+  readonly rows = new Map<number, string>([
+    [7, "ada"],
+    [8, "grace"],
+  ]);
+  loads = 0;
+
+  async run<Row>(sql: string, params: readonly unknown[]): Promise<ExecutedStatement<Row>> {
+    const out = (rows: unknown[]) => ({ rows: rows as Row[], rowCount: rows.length });
+    if (sql === BY_ID) {
+      this.loads++;
+      const name = this.rows.get(Number(params[0]));
+      return out(name === undefined ? [] : [{ id: Number(params[0]), name }]);
+    }
+    if (sql === BY_NAME) {
+      this.loads++;
+      return out([...this.rows].filter(([, name]) => name === params[0]).map(([id, name]) => ({ id, name })));
+    }
+    if (sql === RENAME) {
+      const id = Number(params[1]);
+      if (!this.rows.has(id)) return out([]);
+      this.rows.set(id, String(params[0]));
+      return out([]);
+    }
+    if (sql === INSERT) {
+      const id = Math.max(...this.rows.keys()) + 1;
+      this.rows.set(id, String(params[0]));
+      return out([{ id }]);
+    }
+    throw new Error(`unexpected statement: ${sql}`);
+  }
+
+  transaction(): Promise<never> {
+    return Promise.reject(new Error("unused"));
+  }
+
+  explain(): Promise<never> {
+    return Promise.reject(new Error("unused"));
+  }
+}
+
+function setup(withStore = false) {
+  const clock = new FakeClock();
+  const store = new FakeStore(clock);
+  const db = new UsersDb();
+  const isolate = () =>
+    createQueryOptimizer({
+      executor: db,
+      cache: createTieredCache({ store: withStore ? store : undefined, now: clock.now, options: { tagCheckIntervalMs: 1000, redisTimeoutMs: 25 } }),
+      policy,
+    });
+  return { db, clock, optimizer: isolate(), isolate };
+}
+
+describe("tags kept with L1 entries", () => {
+  it("a write to one row drops that row's cached read only, whichever row was read first", async () => {
+    const { db, optimizer } = setup();
+    const read = async (id: number) => {
+      const { tier, rows } = await optimizer.read<{ name: string }>(BY_ID, [id]);
+      return `${tier}:${rows[0]?.name}`;
+    };
+    expect([await read(7), await read(8), await read(7), await read(8)]).toEqual(["miss:ada", "miss:grace", "l1:ada", "l1:grace"]);
+
+    await optimizer.write(RENAME, ["hopper", 8]);
+    expect([await read(8), await read(7)]).toEqual(["miss:hopper", "l1:ada"]);
+
+    await optimizer.write(RENAME, ["lovelace", 7]);
+    expect([await read(7), await read(8)]).toEqual(["miss:lovelace", "l1:hopper"]);
+    expect(db.loads).toBe(4);
+  });
+
+  it("an insert that changes a scan's row set drops the scan, and leaves reads of other rows cached", async () => {
+    const { optimizer } = setup();
+    const scan = async () => {
+      const { tier, rows } = await optimizer.read<{ id: number }>(BY_NAME, ["ada"]);
+      return `${tier}:${rows.map((r) => r.id).join(",")}`;
+    };
+    await optimizer.read(BY_ID, [8]);
+    expect([await scan(), await scan()]).toEqual(["miss:7", "l1:7"]);
+    await optimizer.write(INSERT, ["ada"]);
+    expect(await scan()).toBe("miss:7,9");
+    expect((await optimizer.read(BY_ID, [8])).tier).toBe("l1");
+    // A rename moves a row into the scan's set: bounded by id, it still bumps the list tag.
+    await optimizer.write(RENAME, ["ada", 8]);
+    expect(await scan()).toBe("miss:7,8,9");
+  });
+
+  it("another isolate's row write reaches an entry after the check interval, and a token at once", async () => {
+    const { clock, isolate } = setup(true);
+    const [a, b] = [isolate(), isolate()];
+    const name = async (o: typeof a, id: number, token?: ReadonlyMap<string, number>) => {
+      const { tier, rows } = await o.read<{ name: string }>(BY_ID, [id], {}, token === undefined ? undefined : { consistency: token });
+      return `${tier}:${rows[0]?.name}`;
+    };
+    await name(b, 7);
+    await name(b, 8);
+    let token: ReadonlyMap<string, number> = new Map();
+    await a.write(RENAME, ["hopper", 8], {}, { wrote: (versions) => void (token = versions) });
+    expect(token.has("public.users:id=8")).toBe(true);
+    // With the write's token, b catches up on row 8's tag before serving.
+    expect(await name(b, 8, token)).toBe("miss:hopper");
+    clock.advance(1000);
+    await a.write(RENAME, ["lovelace", 7]);
+    clock.advance(1000);
+    expect(await name(b, 7)).toBe("miss:lovelace");
+    expect(await name(b, 8)).toBe("l1:hopper");
+  });
+});
+
+describe("tiered cache: tags given as a function", () => {
+  it("derives them on a miss and a token check only, and checks a hit against the tags its entry was stored with", async () => {
+    const clock = new FakeClock();
+    const cache = createTieredCache({ store: new FakeStore(clock), now: clock.now, options: { tagCheckIntervalMs: 1000, redisTimeoutMs: 25 } });
+    const policy = { ttlSeconds: 60 };
+    let derived = 0;
+    const tags = (list: string[]) => () => {
+      derived++;
+      return list;
+    };
+    let value = "v1";
+    const load = async () => value;
+    expect((await cache.read("k", tags(["t", "t:id=1"]), load, policy)).tier).toBe("miss");
+    expect(derived).toBe(1);
+    // A hit derives nothing, and is checked against ["t", "t:id=1"] whatever this call would say.
+    expect((await cache.read("k", tags(["other"]), load, policy)).tier).toBe("l1");
+    expect(derived).toBe(1);
+    value = "v2";
+    const versions = await cache.invalidate(["t:id=1"]);
+    expect(await cache.read("k", tags(["other"]), load, policy)).toMatchObject({ tier: "miss", value: "v2" });
+    expect(derived).toBe(2);
+    // A token read needs the call's tags to catch up on them.
+    expect((await cache.read("k", tags(["t", "t:id=1"]), load, policy, { consistency: versions })).tier).toBe("l1");
+    expect(derived).toBe(3);
+  });
+});
