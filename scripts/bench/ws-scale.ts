@@ -105,7 +105,7 @@ export async function runtimeHost(serverPid: number, publicPort: number): Promis
   for (const port of listeningPorts(serverPid)) {
     if (port === publicPort) continue;
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/parties/main/health`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://127.0.0.1:${port}/parties/main/health`, { signal: AbortSignal.timeout(5000) });
       if (res.status === 200 && ((await res.json()) as { status?: string }).status === "ok") return `127.0.0.1:${port}`;
     } catch {
       // not it

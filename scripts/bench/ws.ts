@@ -146,21 +146,25 @@ async function ensureWorker(port: number): Promise<DevServer | undefined> {
 }
 
 /** A dev server of the recovery and scale parts' own: a short history, fresh state. */
-async function startOwnWorker(port: number): Promise<{ server: DevServer; cleanup(): Promise<void> }> {
+async function startOwnWorker(port: number): Promise<{ server: DevServer; runtime: string; cleanup(): Promise<void> }> {
   const persist = mkdtempSync(join(tmpdir(), "netra-bench-ws-"));
   const cfg = localConfig();
   const server = startWrangler({ ...cfg, wrangler: { port, inspectorPort: cfg.wrangler.inspectorPort + 10 } }, {
     quiet: true,
     extraArgs: ["--persist-to", persist, "--var", `ROOM_HISTORY_MESSAGES:${HISTORY_MESSAGES}`],
   });
-  await waitForHttp(`http://127.0.0.1:${port}/parties/main/health`, { server, ok: (s) => s === 200, timeoutMs: 90_000 });
-  return {
-    server,
-    async cleanup() {
-      await server.stop();
-      rmSync(persist, { recursive: true, force: true });
-    },
+  const cleanup = async () => {
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
   };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/parties/main/health`, { server, ok: (s) => s === 200, timeoutMs: 90_000 });
+    // Found while the server is idle: its health route answers at once.
+    return { server, runtime: await runtimeHost(server.child.pid!, port), cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
 /** p50/p90/p99/max of each reconnect phase (ws-recovery.ts ReconnectTiming). */
@@ -212,7 +216,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
       targets.recovery_p99_ms = { target: "<= 500", met: r.recoveryP99 <= 500 };
       notes.push(`recovery: ${o.recoveryClients} clients, ${r.disconnects} abrupt drops (away 20-1500 ms, up 50-400 ms) under ${o.rate} msg/s; history ${HISTORY_MESSAGES} messages; recovery_p99_ms is reconnect to caught up: the new socket's creation to the room's recovered marker (handshake included)`);
       // The same against the workerd that runs the rooms, without wrangler dev's proxy in the path.
-      const direct = await runtimeHost(own.server.child.pid!, port);
+      const direct = own.runtime;
       const directRoom = `bench-recovery-direct-${randomUUID().slice(0, 8)}`;
       await patchRoom(origin, secret, directRoom, { inboundRatePerSecond: 1_000_000, inboundBurst: 1_000_000 });
       const rd = await runRecovery({ host: direct, secret, room: directRoom, rate: o.rate, clients: o.recoveryClients, disconnects: o.disconnects, awayMs: [20, 1500], upMs: [50, 400] });
@@ -253,7 +257,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
       notes.push(`room_connections: idle connections through wrangler dev's URL (its proxy) that all received one broadcast; memory is the whole wrangler dev process tree's RSS (proxy + workerd), before vs after, per connection; open-file limit ${fileLimit()}: the proxy holds about four descriptors per WebSocket`);
       // Let the room see the first run's sockets go before the second opens its own.
       await sleep(5000);
-      const direct = await runtimeHost(pid, port);
+      const direct = own.runtime;
       const d = await runScale({ host: direct, origin: `http://${direct}`, secret, room: `bench-scale-direct-${randomUUID().slice(0, 8)}`, connections: o.connections, serverPid: pid });
       Object.assign(figures, {
         room_connections_direct: d.received === d.opened ? d.opened : d.received,
