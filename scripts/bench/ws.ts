@@ -248,7 +248,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
         room_connections_opened: r.opened,
         room_connections_greeted: r.greeted,
         room_server_fds_max: r.serverFdsMax,
-        room_file_limit: fileLimit,
+        room_file_limit: fileLimit(),
         room_memory_per_connection_kib: r.memoryPerConnectionKiB,
         room_rss_before_mib: r.rssBeforeMiB,
         room_rss_after_mib: r.rssAfterMiB,
