@@ -207,6 +207,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
         recovery_p50_ms: r.recoveryP50,
         recovery_p99_ms: r.recoveryP99,
         recovery_handshake_p99_ms: quantile(r.timings.map((t) => t.openMs), 0.99),
+        recovery_publisher_closed_at: r.publisherClosedAt ?? -1,
         recovery_after_open_p99_ms: quantile(r.timings.map((t) => t.recoveredMs - t.openMs), 0.99),
       });
       tables.recovery_phases = phaseTable(r.timings);
@@ -214,7 +215,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
       targets.recovery_duplicated = { target: "0", met: r.duplicated === 0 };
       targets.recovery_out_of_order = { target: "0", met: r.outOfOrder === 0 && r.seqErrors === 0 };
       targets.recovery_p99_ms = { target: "<= 500", met: r.recoveryP99 <= 500 };
-      notes.push(`recovery: ${o.recoveryClients} clients, ${r.disconnects} abrupt drops (away 20-1500 ms, up 50-400 ms) under ${o.rate} msg/s; history ${HISTORY_MESSAGES} messages; recovery_p99_ms is reconnect to caught up: the new socket's creation to the room's recovered marker (handshake included)`);
+      notes.push(`recovery: ${o.recoveryClients} clients, ${r.disconnects} abrupt drops (away 20-1500 ms, up 50-400 ms) under ${o.rate} msg/s; history ${HISTORY_MESSAGES} messages; recovery_p99_ms is reconnect to caught up: the new socket's creation to the room's recovered marker (handshake included); recovery_publisher_closed_at: messages sent when the publisher's own socket closed mid-run (-1: it did not)`);
       // The same against the workerd that runs the rooms, without wrangler dev's proxy in the path.
       const direct = own.runtime;
       const directRoom = `bench-recovery-direct-${randomUUID().slice(0, 8)}`;
@@ -227,6 +228,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
         recovery_direct_p50_ms: rd.recoveryP50,
         recovery_direct_p99_ms: rd.recoveryP99,
         recovery_direct_handshake_p99_ms: quantile(rd.timings.map((t) => t.openMs), 0.99),
+        recovery_direct_publisher_closed_at: rd.publisherClosedAt ?? -1,
       });
       tables.recovery_phases_direct = phaseTable(rd.timings);
       notes.push(`recovery_direct_*: the same run connected to the rooms' workerd inside wrangler dev (${direct}), skipping the dev-only proxy`);
