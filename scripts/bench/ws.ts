@@ -27,8 +27,10 @@ import { startWrangler, waitForHttp, type DevServer } from "../lib/dev-servers.t
 import { LOCAL_ROOM_TOKEN_SECRET } from "../services/stack.ts";
 import type { BenchReport } from "./report.ts";
 import { closeAll, openPublisher, openReceivers, publishAtRate, publishBurst, quantile, settle, type Receiver } from "./ws-load.ts";
-import { runLongAway, runRecovery } from "./ws-recovery.ts";
-import { runScale } from "./ws-scale.ts";
+import { runLongAway, runRecovery, type ReconnectTiming } from "./ws-recovery.ts";
+import { fileLimit, runScale, runtimeHost } from "./ws-scale.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The recovery run's history: 1000 messages is 5 s at 200 msg/s, so a 7 s absence is outside it. */
 const HISTORY_MESSAGES = 1000;
@@ -144,24 +146,44 @@ async function ensureWorker(port: number): Promise<DevServer | undefined> {
 }
 
 /** A dev server of the recovery and scale parts' own: a short history, fresh state. */
-async function startOwnWorker(port: number): Promise<{ server: DevServer; cleanup(): Promise<void> }> {
+async function startOwnWorker(port: number): Promise<{ server: DevServer; runtime: string; cleanup(): Promise<void> }> {
   const persist = mkdtempSync(join(tmpdir(), "netra-bench-ws-"));
   const cfg = localConfig();
   const server = startWrangler({ ...cfg, wrangler: { port, inspectorPort: cfg.wrangler.inspectorPort + 10 } }, {
     quiet: true,
     extraArgs: ["--persist-to", persist, "--var", `ROOM_HISTORY_MESSAGES:${HISTORY_MESSAGES}`],
   });
-  await waitForHttp(`http://127.0.0.1:${port}/parties/main/health`, { server, ok: (s) => s === 200, timeoutMs: 90_000 });
-  return {
-    server,
-    async cleanup() {
-      await server.stop();
-      rmSync(persist, { recursive: true, force: true });
-    },
+  const cleanup = async () => {
+    await server.stop();
+    rmSync(persist, { recursive: true, force: true });
   };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/parties/main/health`, { server, ok: (s) => s === 200, timeoutMs: 90_000 });
+    // Found while the server is idle: its health route answers at once.
+    return { server, runtime: await runtimeHost(server.child.pid!, port), cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
-async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: Record<string, number>; targets: BenchReport["targets"]; notes: string[] }> {
+/** p50/p90/p99/max of each reconnect phase (ws-recovery.ts ReconnectTiming). */
+function phaseTable(timings: ReconnectTiming[]): Record<string, string | number>[] {
+  const phases: [string, (t: ReconnectTiming) => number][] = [
+    ["socket created -> 101 (open)", (t) => t.openMs],
+    ["101 -> recovered", (t) => t.recoveredMs - t.openMs],
+    ["socket created -> recovered", (t) => t.recoveredMs],
+    ["messages replayed", (t) => t.replayed],
+  ];
+  return phases.map(([phase, of]) => {
+    const values = timings.map(of);
+    return { phase, p50: round1(quantile(values, 0.5)), p90: round1(quantile(values, 0.9)), p99: round1(quantile(values, 0.99)), max: round1(quantile(values, 1)) };
+  });
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: Record<string, number>; targets: BenchReport["targets"]; tables: Record<string, Record<string, string | number>[]>; notes: string[] }> {
   const port = o.port + 10;
   const host = `127.0.0.1:${port}`;
   const origin = `http://${host}`;
@@ -169,6 +191,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
   const figures: Record<string, number> = {};
   const targets: NonNullable<BenchReport["targets"]> = {};
   const notes: string[] = [];
+  const tables: Record<string, Record<string, string | number>[]> = {};
   try {
     if (o.disconnects > 0) {
       const room = `bench-recovery-${randomUUID().slice(0, 8)}`;
@@ -183,12 +206,32 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
         recovery_unexpected_resets: r.resets,
         recovery_p50_ms: r.recoveryP50,
         recovery_p99_ms: r.recoveryP99,
+        recovery_handshake_p99_ms: quantile(r.timings.map((t) => t.openMs), 0.99),
+        recovery_publisher_closed_at: r.publisherClosedAt ?? -1,
+        recovery_after_open_p99_ms: quantile(r.timings.map((t) => t.recoveredMs - t.openMs), 0.99),
       });
+      tables.recovery_phases = phaseTable(r.timings);
       targets.recovery_lost = { target: "0", met: r.lost === 0 };
       targets.recovery_duplicated = { target: "0", met: r.duplicated === 0 };
       targets.recovery_out_of_order = { target: "0", met: r.outOfOrder === 0 && r.seqErrors === 0 };
       targets.recovery_p99_ms = { target: "<= 500", met: r.recoveryP99 <= 500 };
-      notes.push(`recovery: ${o.recoveryClients} clients, ${r.disconnects} abrupt drops (away 20-1500 ms, up 50-400 ms) under ${o.rate} msg/s; history ${HISTORY_MESSAGES} messages`);
+      notes.push(`recovery: ${o.recoveryClients} clients, ${r.disconnects} abrupt drops (away 20-1500 ms, up 50-400 ms) under ${o.rate} msg/s; history ${HISTORY_MESSAGES} messages; recovery_p99_ms is reconnect to caught up: the new socket's creation to the room's recovered marker (handshake included); recovery_publisher_closed_at: messages sent when the publisher's own socket closed mid-run (-1: it did not)`);
+      // The same against the workerd that runs the rooms, without wrangler dev's proxy in the path.
+      const direct = own.runtime;
+      const directRoom = `bench-recovery-direct-${randomUUID().slice(0, 8)}`;
+      await patchRoom(origin, secret, directRoom, { inboundRatePerSecond: 1_000_000, inboundBurst: 1_000_000 });
+      const rd = await runRecovery({ host: direct, secret, room: directRoom, rate: o.rate, clients: o.recoveryClients, disconnects: o.disconnects, awayMs: [20, 1500], upMs: [50, 400] });
+      Object.assign(figures, {
+        recovery_direct_lost: rd.lost,
+        recovery_direct_duplicated: rd.duplicated,
+        recovery_direct_out_of_order: rd.outOfOrder + rd.seqErrors,
+        recovery_direct_p50_ms: rd.recoveryP50,
+        recovery_direct_p99_ms: rd.recoveryP99,
+        recovery_direct_handshake_p99_ms: quantile(rd.timings.map((t) => t.openMs), 0.99),
+        recovery_direct_publisher_closed_at: rd.publisherClosedAt ?? -1,
+      });
+      tables.recovery_phases_direct = phaseTable(rd.timings);
+      notes.push(`recovery_direct_*: the same run connected to the rooms' workerd inside wrangler dev (${direct}), skipping the dev-only proxy`);
     }
     if (o.longAway > 0) {
       const room = `bench-long-${randomUUID().slice(0, 8)}`;
@@ -205,17 +248,33 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
       Object.assign(figures, {
         room_connections: r.received === r.opened ? r.opened : r.received,
         room_connections_opened: r.opened,
+        room_connections_greeted: r.greeted,
+        room_server_fds_max: r.serverFdsMax,
+        room_file_limit: fileLimit(),
         room_memory_per_connection_kib: r.memoryPerConnectionKiB,
         room_rss_before_mib: r.rssBeforeMiB,
         room_rss_after_mib: r.rssAfterMiB,
       });
       targets.room_connections = { target: ">= 5000, all receiving", met: r.opened >= 5000 && r.received === r.opened };
-      notes.push("room_connections: idle connections that all received one broadcast; memory is the whole wrangler dev process tree's RSS (proxy + workerd), before vs after, per connection");
+      notes.push(`room_connections: idle connections through wrangler dev's URL (its proxy) that all received one broadcast; memory is the whole wrangler dev process tree's RSS (proxy + workerd), before vs after, per connection; open-file limit ${fileLimit()}: the proxy holds about four descriptors per WebSocket`);
+      // Let the room see the first run's sockets go before the second opens its own.
+      await sleep(5000);
+      const direct = own.runtime;
+      const d = await runScale({ host: direct, origin: `http://${direct}`, secret, room: `bench-scale-direct-${randomUUID().slice(0, 8)}`, connections: o.connections, serverPid: pid });
+      Object.assign(figures, {
+        room_connections_direct: d.received === d.opened ? d.opened : d.received,
+        room_connections_direct_opened: d.opened,
+        room_connections_direct_greeted: d.greeted,
+        room_server_fds_max_direct: d.serverFdsMax,
+        room_memory_per_connection_direct_kib: d.memoryPerConnectionKiB,
+      });
+      targets.room_connections_direct = { target: ">= 5000, all receiving (the rooms' workerd, no dev proxy)", met: d.opened >= 5000 && d.received === d.opened };
+      notes.push(`room_connections_direct: the same, connected to the workerd that runs the rooms inside wrangler dev (${direct}), skipping the dev-only proxy`);
     }
   } finally {
     await own.cleanup();
   }
-  return { figures, targets, notes };
+  return { figures, targets, tables, notes };
 }
 
 export default async function run(args: string[]): Promise<BenchReport> {
@@ -267,7 +326,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
         lost_messages: { target: "0", met: lost === 0 && batched.roomDrops === 0 },
         ...more.targets,
       },
-      tables: { modes: [row(unbatched), row(batched)] },
+      tables: { modes: [row(unbatched), row(batched)], ...more.tables },
       notes: [
         `wrangler dev (PartyServer rooms) on 127.0.0.1:${o.port}; ${o.clients} receivers + 1 publisher in this process; fixed rate ${o.rate} msg/s for ${o.seconds} s (every ${o.priorityEvery}th priority), then a burst of ${o.burst}`,
         "added_latency_p99_ms is the room's own queue-wait p99 (1 ms buckets); latencies are publish-to-receive in this process",

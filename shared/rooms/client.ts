@@ -39,6 +39,20 @@ export type RoomMessage =
 /** Acknowledge at least this often while messages arrive (ms), so the room never sees a live reader as stalled. */
 const ACK_INTERVAL_MS = 100;
 
+/**
+ * Reconnect timing. partysocket's own defaults wait 3 s before the first attempt after
+ * a drop (and count a socket up for less than 5 s as a failure, so a flapping link
+ * waits longer each time): a resuming client would sit out 3 s of messages it is owed
+ * before asking for them. Here the first attempt after a drop goes within
+ * RECONNECT_FIRST_MS (a random share of it, so a room's clients cut off together do
+ * not all come back in the same millisecond), failed attempts back off x2 up to
+ * 10 s, and a socket counts as a success once it has been up for a second.
+ */
+const RECONNECT_FIRST_MS = 250;
+function reconnectDefaults(): Pick<PartySocketOptions, "minReconnectionDelay" | "reconnectionDelayGrowFactor" | "maxReconnectionDelay" | "minUptime"> {
+  return { minReconnectionDelay: Math.round(20 + Math.random() * (RECONNECT_FIRST_MS - 20)), reconnectionDelayGrowFactor: 2, maxReconnectionDelay: 10_000, minUptime: 1_000 };
+}
+
 export interface RoomClientOptions {
   host: string;
   party?: string;
@@ -49,7 +63,7 @@ export interface RoomClientOptions {
   id?: string;
   /** WebSocket constructor where there is no global one (Node: `ws`). */
   WebSocket?: unknown;
-  /** Extra partysocket options (maxRetries, delays, startClosed...). */
+  /** Extra partysocket options (maxRetries, delays, startClosed...); delays default to reconnectDefaults(). */
   socket?: Partial<Omit<PartySocketOptions, "host" | "room" | "party" | "id" | "query" | "WebSocket">>;
   onMessage(message: RoomMessage, seq: number): void;
   onGap?(gap: SeqGap): void;
@@ -81,6 +95,7 @@ export function connectRoom(options: RoomClientOptions): RoomClient {
     socket.send(JSON.stringify({ type: "ack", seq: acked }));
   };
   const socket = new PartySocket({
+    ...reconnectDefaults(),
     ...options.socket,
     host: options.host,
     party: options.party ?? "main",
