@@ -256,7 +256,7 @@ describe("round trips of storable text", () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 90_000); // 40 runs of a create and two reads, each waiting for its metrics to be stored
 
   it("returns any accepted audit metadata and agent data intact, twice", async () => {
     await fc.assert(
