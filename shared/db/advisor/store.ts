@@ -101,7 +101,8 @@ export function postgresRunStore(db: SessionExecutor): RunStore {
     },
     async latest() {
       const { rows } = await db.query(
-        `SELECT ${COLUMNS} FROM index_advisor_runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1`,
+        // The table's bigint id: a bare `id` here would be the text alias of COLUMNS, and "9" sorts after "17".
+        `SELECT ${COLUMNS} FROM index_advisor_runs WHERE status = 'ok' ORDER BY index_advisor_runs.id DESC LIMIT 1`,
       );
       return toRun(rows[0]);
     },
