@@ -59,6 +59,8 @@ describe("room metrics -> ClickHouse", () => {
     for (let k = 0; k < 5; k++) expect((await roomRequest(room, { method: "POST", body: { event: { name: "tick", data: { k } } } })).status).toBe(202);
     await c.until(() => c.messages.filter((m) => m.type === "message" || m.type === "event").length === 45);
     await a.until(() => a.messages.filter((m) => m.type === "message" || m.type === "event").length === 15);
+    // b too: closing before b has its 35 would leave one in its queue, and the counters below one short.
+    await b.until(() => b.messages.filter((m) => m.type === "message" || m.type === "event").length === 35);
     for (const client of clients) await client.close();
 
     // After the last disconnect the room stops changing; its counters are final.
