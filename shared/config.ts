@@ -15,7 +15,7 @@ import { DEFAULT_OPTIONS as CACHE_DEFAULTS } from "./cache/defaults.ts";
 import { alertChannelsSetting, alertRulesSetting, defaultAlertChannels, defaultAlertRules } from "./monitoring/settings.ts";
 import { ConfigError } from "./config/errors.ts";
 import { ROOM_ENV, checkRoomEnv, roomPipelineSections, roomSections } from "./config/room.ts";
-import type { AppConfig, Config } from "./config/types.ts";
+import type { AccessConfig, AppConfig, Config } from "./config/types.ts";
 import { deepFreeze, hostPort, intOr, isOriginList, normalise, parseOriginList, parseTableClasses, required, TABLE_CLASSES_PATTERN, urlWithScheme } from "./config/validators.ts";
 
 export * from "./config/errors.ts";
@@ -38,6 +38,7 @@ const EnvSchema = z
     CACHE_REDIS_TIMEOUT_MS: intOr(CACHE_DEFAULTS.redisTimeoutMs, 1),
     CACHE_BREAKER_FAILURES: intOr(CACHE_DEFAULTS.breakerFailureThreshold, 1),
     CACHE_BREAKER_COOLDOWN_MS: intOr(CACHE_DEFAULTS.breakerCooldownMs, 1),
+    CACHE_REFRESH_AFTER_WRITE: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "1"),
     SLOW_QUERY_THRESHOLD_MS: intOr(1000, 1),
     STATEMENT_TIMEOUT_MS: intOr(30_000, 1),
     QUERY_EXPLAIN_SLOW: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "0"),
@@ -95,7 +96,8 @@ const EnvSchema = z
     CORS_ALLOWED_ORIGINS: z._default(z.string().check(z.refine(isOriginList, { error: "must be * or comma-separated origins (scheme://host[:port])" })), ""),
     BODY_MAX_BYTES: intOr(1024 * 1024, 1024, 100 * 1024 * 1024),
     REQUEST_TIMEOUT_MS: intOr(10_000, 1, 600_000),
-    LOG_REQUESTS: z._default(z.enum(["0", "1", "false", "true"], { error: "must be 0, 1, false or true" }), "1"),
+    LOG_REQUESTS: z._default(z.enum(["all", "errors", "off", "0", "1", "false", "true"], { error: "must be all, errors or off (1/true mean all, 0/false mean off)" }), "errors"),
+    LOG_SLOW_REQUEST_MS: intOr(1000, 1, 600_000),
   })
   .check(
     z.superRefine((env, ctx) => {
@@ -110,6 +112,13 @@ const EnvSchema = z
       checkRoomEnv(env, issue);
     }),
   );
+
+/** LOG_REQUESTS: the booleans it accepted before it had modes keep their meaning. */
+function requestLogMode(value: "all" | "errors" | "off" | "0" | "1" | "false" | "true"): AccessConfig["logRequests"] {
+  if (value === "1" || value === "true") return "all";
+  if (value === "0" || value === "false") return "off";
+  return value;
+}
 
 /** The name of an env variable this module reads. */
 export type ConfigVariable = keyof z.input<typeof EnvSchema>;
@@ -150,7 +159,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       corsAllowedOrigins: parseOriginList(e.CORS_ALLOWED_ORIGINS).map((origin) => origin.replace(/\/$/, "")),
       bodyMaxBytes: e.BODY_MAX_BYTES,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-      logRequests: e.LOG_REQUESTS === "1" || e.LOG_REQUESTS === "true",
+      logRequests: requestLogMode(e.LOG_REQUESTS),
+      logSlowRequestMs: e.LOG_SLOW_REQUEST_MS,
     },
     cache: {
       maxEntries: e.CACHE_MAX_ENTRIES,
@@ -166,6 +176,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): AppConfig {
       redisTimeoutMs: e.CACHE_REDIS_TIMEOUT_MS,
       breakerFailureThreshold: e.CACHE_BREAKER_FAILURES,
       breakerCooldownMs: e.CACHE_BREAKER_COOLDOWN_MS,
+      refreshAfterWrite: e.CACHE_REFRESH_AFTER_WRITE === "1" || e.CACHE_REFRESH_AFTER_WRITE === "true",
     },
     query: {
       slowQueryThresholdMs: e.SLOW_QUERY_THRESHOLD_MS,

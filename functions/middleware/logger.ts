@@ -1,6 +1,11 @@
 /**
- * One structured JSON line per request (LOG_REQUESTS, on by default):
+ * A structured JSON line per request that needs a look (LOG_REQUESTS=errors, the default:
+ * answered 5xx, or slower than LOG_SLOW_REQUEST_MS), or per request (all):
  * `{"level","message":"request","requestId","method","path","status","durationMs","keyId"}`.
+ * Why not every request by default: Workers Logs already records every invocation (method,
+ * URL, status, duration, CPU) and request_events every API request with its key and cache
+ * tier, so a line per 200 repeats both; and under `wrangler dev` each console call is relayed
+ * through the DevTools inspector, which halves a bare worker's throughput (bench "floor").
  * The path is logged without its query string (which may carry anything), the
  * key by its public id only; headers and bodies are never logged. Every line goes
  * through log.ts's redaction, which also learns this config's secrets here (the
@@ -44,17 +49,19 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     }
     const started = performance.now();
     await next();
-    if (config !== undefined && !config.access.logRequests) return;
+    const mode = config?.access.logRequests ?? "all";
+    if (mode === "off") return;
     const status = c.res.status;
-    const principal = c.get("principal");
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    if (mode === "errors" && status < 500 && durationMs < config!.access.logSlowRequestMs) return;
     logRequest({
       level: status >= 500 ? "error" : "info",
       requestId: c.get("requestId"),
       method: c.req.method,
       path: c.req.path,
       status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      keyId: principal?.keyId,
+      durationMs,
+      keyId: c.get("principal")?.keyId,
     });
   };
 }

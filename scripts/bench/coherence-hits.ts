@@ -3,7 +3,8 @@
  * single-row writes, through the real optimizer and tiered cache over the local Redis (Upstash
  * endpoint) and Postgres (Neon endpoint). Two isolates per design take turns; both designs see
  * the same operation sequence. The table-tag design is today's before this work: the same code
- * with every tag folded to its table (a read is tagged by the table, a write bumps the table).
+ * with every tag folded to its table (a read is tagged by the table, a write bumps the table)
+ * and no refresh after write. The row-tag design runs with the defaults (refresh after write on).
  */
 import { createTieredCache, cacheOptionsFromConfig, upstashCacheStore, type TieredCache } from "../../shared/cache/index.ts";
 import { upstashRedis } from "../../shared/cache/upstash-client.ts";
@@ -35,7 +36,7 @@ function isolate(config: AppConfig, prefix: string, tableTags: boolean): QueryOp
   return createQueryOptimizer({
     executor: createNeonExecutor(config.postgres, { statementTimeoutMs: config.query.statementTimeoutMs }),
     cache: tableTags ? tableTagsOnly(raw) : raw,
-    policy: queryPolicyFromConfig(config),
+    policy: tableTags ? { ...queryPolicyFromConfig(config), refreshAfterWriteReads: 0 } : queryPolicyFromConfig(config),
   });
 }
 

@@ -8,8 +8,9 @@
  * the reference for what our request log line alone costs under `wrangler dev`.
  *
  * Ours runs with every production default on: the rate limiter checks every request,
- * request logs are written, metrics events are recorded and flushed to ClickHouse, the
- * security headers, x-cache and server-timing are set. Only the limits' numbers are raised
+ * request logs at their default (LOG_REQUESTS=errors: failed and slow requests get a line,
+ * README "Logs"), metrics events are recorded and flushed to ClickHouse, the security
+ * headers, x-cache and server-timing are set. Only the limits' numbers are raised
  * (so the benchmark measures the limiter, not its 429s) and the user TTL lengthened (so
  * the L1 entry outlives the run). `--set` overrides a variable of ours for an experiment
  * (e.g. `--set LOG_REQUESTS=0`, `--set RATE_LIMIT_KEY_REQUESTS=0` turns the key limiter off);

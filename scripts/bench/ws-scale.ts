@@ -126,6 +126,11 @@ export interface ScaleFigures {
   rssAfterMiB: number;
 }
 
+/**
+ * origin: where the broadcast is posted. Through wrangler dev's proxy it is the runtime's own
+ * address: with every descriptor the proxy may open held by the sockets under test, a new HTTP
+ * connection to it fails, and the broadcast is how they are checked, not what is measured.
+ */
 export async function runScale(o: { host: string; origin: string; secret: string; room: string; connections: number; serverPid: number }): Promise<ScaleFigures> {
   const token = await signRoomToken(o.secret, { party: "main", room: o.room, ttlSeconds: 3600 });
   const before = treeRssKiB(o.serverPid);

@@ -244,7 +244,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
     }
     if (o.connections > 0) {
       const pid = own.server.child.pid!;
-      const r = await runScale({ host, origin, secret, room: `bench-scale-${randomUUID().slice(0, 8)}`, connections: o.connections, serverPid: pid });
+      const r = await runScale({ host, origin: `http://${own.runtime}`, secret, room: `bench-scale-${randomUUID().slice(0, 8)}`, connections: o.connections, serverPid: pid });
       Object.assign(figures, {
         room_connections: r.received === r.opened ? r.opened : r.received,
         room_connections_opened: r.opened,
@@ -256,7 +256,7 @@ async function recoveryAndScale(o: Options, secret: string): Promise<{ figures: 
         room_rss_after_mib: r.rssAfterMiB,
       });
       targets.room_connections = { target: ">= 5000, all receiving", met: r.opened >= 5000 && r.received === r.opened };
-      notes.push(`room_connections: idle connections through wrangler dev's URL (its proxy) that all received one broadcast; memory is the whole wrangler dev process tree's RSS (proxy + workerd), before vs after, per connection; open-file limit ${fileLimit()}: the proxy holds about four descriptors per WebSocket`);
+      notes.push(`room_connections: idle connections through wrangler dev's URL (its proxy) that all received one broadcast (posted to the runtime's address: the proxy has no descriptor left for it); memory is the whole wrangler dev process tree's RSS (proxy + workerd), before vs after, per connection; open-file limit ${fileLimit()}: the proxy holds about four descriptors per WebSocket`);
       // Let the room see the first run's sockets go before the second opens its own.
       await sleep(5000);
       const direct = own.runtime;

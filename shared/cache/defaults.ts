@@ -12,7 +12,7 @@ export const DEFAULT_OPTIONS: TieredCacheOptions = {
   tagCheckIntervalMs: 1000,
   tagTtlSeconds: 86_400,
   lockTtlMs: 3000,
-  lockWaitMs: 1000,
+  lockWaitMs: 3000,
   lockPollMs: 25,
   joinWaitMs: 10_000,
   redisTimeoutMs: 300,

@@ -24,7 +24,7 @@ export interface L2ReaderDeps {
 }
 
 export class L2Reader {
-  readonly lock: LockCounts = { acquired: 0, recheckHit: 0, waitedHit: 0, waitedTimeout: 0 };
+  readonly lock: LockCounts = { acquired: 0, recheckHit: 0, waitedHit: 0, takenOver: 0, waitedTimeout: 0 };
   readonly #deps: L2ReaderDeps;
 
   constructor(deps: L2ReaderDeps) {
@@ -45,35 +45,33 @@ export class L2Reader {
   }
 
   /**
-   * Cross-isolate stampede guard: the lock winner loads; losers poll L2 for its value, for a
-   * bounded time. The lock and a second look at L2 go in one round trip, in that order, so a
-   * winner whose rival stored the value and released the lock just before finds it and does not load.
+   * Cross-isolate stampede guard: the lock winner loads; losers wait for its value. The lock and a
+   * look at L2 go in one round trip, in that order, so a winner whose rival stored the value and
+   * released the lock just before finds it and does not load. Losers poll the same way: they
+   * either find the value or take the lock themselves the moment the holder let it go without
+   * storing (its load failed or was not cacheable) or its lock expired (it died), so a slow load
+   * is never run twice and a failed one holds nobody up. The wait ends after lockWaitMs.
    */
   async lockOrWait(l2: L2Tier, key: string, tags: readonly string[], gen: number): Promise<CachedRead<unknown> | undefined> {
     const { lockTtlMs, lockWaitMs, lockPollMs } = this.#deps.options;
-    const taken = await l2.lockAndLookup(key, randomToken(), lockTtlMs, tags);
-    if (taken === undefined) return undefined;
-    const found = this.#use(l2, key, tags, taken, gen);
-    if (found !== undefined) {
-      this.lock.recheckHit++;
-      l2.hits++;
-      if (taken.locked) void l2.unlock(key);
-      return found;
-    }
-    if (taken.locked) {
-      this.lock.acquired++;
-      return undefined;
-    }
+    const token = randomToken();
     const polls = Math.max(1, Math.ceil(lockWaitMs / lockPollMs));
-    for (let i = 0; i < polls; i++) {
-      await this.#deps.sleep(lockPollMs);
-      const reply = await l2.lookup(key, tags);
-      if (reply === undefined) break;
-      const served = this.#use(l2, key, tags, reply, gen);
-      if (served !== undefined) {
-        this.lock.waitedHit++;
+    for (let poll = 0; poll <= polls; poll++) {
+      if (poll > 0) await this.#deps.sleep(lockPollMs);
+      const taken = await l2.lockAndLookup(key, token, lockTtlMs, tags);
+      if (taken === undefined) return undefined;
+      const found = this.#use(l2, key, tags, taken, gen);
+      if (found !== undefined) {
+        if (poll === 0) this.lock.recheckHit++;
+        else this.lock.waitedHit++;
         l2.hits++;
-        return served;
+        if (taken.locked) void l2.unlock(key);
+        return found;
+      }
+      if (taken.locked) {
+        if (poll === 0) this.lock.acquired++;
+        else this.lock.takenOver++;
+        return undefined;
       }
     }
     this.lock.waitedTimeout++;

@@ -107,9 +107,10 @@ export interface CacheStatsSnapshot {
   /**
    * Cross-isolate lock: won (and loaded); found the value on the look at L2 that goes with
    * taking the lock (another isolate stored it meanwhile); lost and then found the winner's
-   * value; lost and loaded anyway.
+   * value; lost, then took the lock the winner let go without storing (its load failed) or
+   * let expire, and loaded; lost and loaded anyway after lockWaitMs.
    */
-  lock: { acquired: number; recheckHit: number; waitedHit: number; waitedTimeout: number };
+  lock: { acquired: number; recheckHit: number; waitedHit: number; takenOver: number; waitedTimeout: number };
   /**
    * Tag version refreshes against Redis (`checks`), local invalidations, tags Redis had
    * forgotten while this isolate knew a version (`resetsDetected`: values stamped before are

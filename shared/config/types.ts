@@ -19,6 +19,8 @@ export interface CacheConfig {
   redisTimeoutMs: number;
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
+  /** Re-read the point reads cached for a row right after a write to it (shared/db/row-refresh.ts). */
+  refreshAfterWrite: boolean;
 }
 
 export type QueryClassName = "user" | "config" | "default";
@@ -173,8 +175,13 @@ export interface AccessConfig {
   corsAllowedOrigins: readonly string[];
   bodyMaxBytes: number;
   requestTimeoutMs: number;
-  /** One structured JSON line per request. */
-  logRequests: boolean;
+  /**
+   * Which requests get a JSON log line: every one, only the failed (5xx) and slow ones, or none.
+   * Every invocation is in Workers Logs either way, and every request in request_events.
+   */
+  logRequests: "all" | "errors" | "off";
+  /** With "errors": a request at least this slow is logged whatever its status. */
+  logSlowRequestMs: number;
 }
 
 export interface Config {

@@ -29,6 +29,8 @@ import {
 import { toQueryError } from "./executor.ts";
 import { StatementCatalog, type CatalogEntry } from "./statement-catalog.ts";
 import { readTagsFor, writeTags } from "./cache-tags.ts";
+import { rowKey, rowTag } from "./row-bounds.ts";
+import { RowReadRegistry } from "./row-refresh.ts";
 
 /**
  * The tags a write invalidates: the rows or tables the parser found (./cache-tags.ts) plus the
@@ -59,6 +61,8 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
   const wallClock = deps.wallClock ?? Date.now;
   const catalog = new StatementCatalog(policy);
   const recorder = new QueryRecorder(policy, executor, deps.observer, wallClock);
+  const pointReads = policy.refreshAfterWriteReads > 0 ? new RowReadRegistry(policy.refreshAfterWriteReads) : undefined;
+  const refreshes = { started: 0, failed: 0 };
 
   /**
    * Records the call and returns its duration. Synchronous on the hot path; only a
@@ -91,11 +95,38 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     return pending.then(() => durationMs);
   }
 
-  /** Bumps the written tags and hands the versions Redis gave them to the request (its consistency token). */
+  /**
+   * Bumps the written tags and hands the versions Redis gave them to the request (its consistency
+   * token); then re-reads, in the background, the point reads cached here for rows it wrote.
+   */
   async function invalidateFor(tags: readonly string[], ctx: ReadContext | undefined): Promise<void> {
     if (tags.length === 0) return;
     const versions = await cache.invalidate(tags);
     if (versions.size > 0) ctx?.wrote?.(versions);
+    refreshRows(tags, ctx);
+  }
+
+  /** Refresh after write (./row-refresh.ts): best effort, never delays or fails the write. */
+  function refreshRows(tags: readonly string[], ctx: ReadContext | undefined): void {
+    const reads = pointReads?.readsFor(tags) ?? [];
+    if (reads.length === 0) return;
+    // Not the writer's token or callback: a refresh is the isolate's read, not the client's.
+    const own: ReadContext = ctx?.waitUntil === undefined ? {} : { waitUntil: (p) => ctx.waitUntil!(p) };
+    const done = Promise.all(
+      reads.map((r) => {
+        refreshes.started++;
+        return read(r.sql, r.params, r.options as ReadOptions, own).catch(() => void refreshes.failed++);
+      }),
+    );
+    ctx?.waitUntil?.(done);
+  }
+
+  /** Remembers a point read this isolate just cached, for refresh after write. */
+  function rememberPointRead(entry: CatalogEntry, key: string, sql: string, params: readonly unknown[], opts: ReadOptions): void {
+    const row = entry.analysis.rowRead;
+    if (pointReads === undefined || row === undefined) return;
+    const id = rowKey(params[row.param]);
+    if (id !== undefined) pointReads.remember(key, rowTag(row.table, id), { sql, params, options: opts });
   }
 
   /** Runs the statement against the database, timing it; errors become typed QueryErrors. */
@@ -160,6 +191,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
       loaded = cached.value;
       tier = cached.tier;
       dbMs = cached.loadMs;
+      if (tier === "miss" || tier === "l2") rememberPointRead(entry, key, sql, params, opts);
     } catch (error) {
       const typed = toQueryError(error);
       const failedMs = now() - started.t0;
@@ -225,7 +257,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
   }
 
   function stats(): OptimizerStatsSnapshot {
-    return recorder.snapshot();
+    return { ...recorder.snapshot(), refreshAfterWrite: { ...refreshes, remembered: pointReads?.size ?? 0 } };
   }
 
   return { read, write, transaction, stats };

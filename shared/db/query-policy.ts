@@ -21,6 +21,8 @@ export interface QueryPolicy {
   analysisCacheSize: number;
   /** How many fingerprints stats() returns (top by total time). */
   topFingerprints: number;
+  /** Point reads remembered for refresh after write (./row-refresh.ts); 0 turns it off. */
+  refreshAfterWriteReads: number;
 }
 
 const TOP_FINGERPRINTS = 20;
@@ -39,6 +41,8 @@ export function queryPolicyFromConfig(config: AppConfig): QueryPolicy {
     statsMaxFingerprints: config.query.statsMaxFingerprints,
     analysisCacheSize: config.query.analysisCacheSize,
     topFingerprints: TOP_FINGERPRINTS,
+    // As many as L1 holds entries: a remembered read whose entry L1 dropped still refreshes L2.
+    refreshAfterWriteReads: config.cache.refreshAfterWrite ? config.cache.maxEntries : 0,
   };
 }
 

@@ -118,7 +118,7 @@ export class QueryRecorder {
     }
   }
 
-  snapshot(): OptimizerStatsSnapshot {
+  snapshot(): Omit<OptimizerStatsSnapshot, "refreshAfterWrite"> {
     return {
       fingerprints: this.stats.top(this.policy.topFingerprints),
       slowQueries: this.slow.recent(),

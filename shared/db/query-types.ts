@@ -168,6 +168,8 @@ export interface OptimizerStatsSnapshot {
   /** Distinct fingerprints tracked now (bounded; the least used are dropped). */
   trackedFingerprints: number;
   slowThresholdMs: number;
+  /** Refresh after write: point reads re-read after a write to their row (failed ones included), and remembered now. */
+  refreshAfterWrite: { started: number; failed: number; remembered: number };
 }
 
 /**

@@ -29,7 +29,8 @@ describe("access config", () => {
       corsAllowedOrigins: [],
       bodyMaxBytes: 1024 * 1024,
       requestTimeoutMs: 10_000,
-      logRequests: true,
+      logRequests: "errors",
+      logSlowRequestMs: 1000,
     });
   });
 
@@ -51,6 +52,19 @@ describe("access config", () => {
     expect(issues({ CLIENT_IP_HEADER: "x-client-ip" })).toEqual(["CLIENT_IP_HEADER"]);
     expect(issues({ RATE_LIMIT_PREFIX: "has space" })).toEqual(["RATE_LIMIT_PREFIX"]);
     expect(issues({ BODY_MAX_BYTES: "10" })).toEqual(["BODY_MAX_BYTES"]);
-    expect(loadConfig({ DATABASE_URL, LOG_REQUESTS: "false" }).access.logRequests).toBe(false);
+  });
+
+  it("reads LOG_REQUESTS as a mode, keeping the meaning of the booleans it accepted before", () => {
+    const mode = (value: string) => loadConfig({ DATABASE_URL, LOG_REQUESTS: value }).access.logRequests;
+    expect(mode("all")).toBe("all");
+    expect(mode("errors")).toBe("errors");
+    expect(mode("off")).toBe("off");
+    expect(mode("1")).toBe("all");
+    expect(mode("true")).toBe("all");
+    expect(mode("0")).toBe("off");
+    expect(mode("false")).toBe("off");
+    expect(issues({ LOG_REQUESTS: "some" })).toEqual(["LOG_REQUESTS"]);
+    expect(loadConfig({ DATABASE_URL, LOG_SLOW_REQUEST_MS: "250" }).access.logSlowRequestMs).toBe(250);
+    expect(issues({ LOG_SLOW_REQUEST_MS: "0" })).toEqual(["LOG_SLOW_REQUEST_MS"]);
   });
 });

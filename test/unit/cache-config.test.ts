@@ -16,11 +16,13 @@ describe("cache config", () => {
       swrSeconds: 30,
       tagCheckIntervalMs: 1000,
       lockTtlMs: 3000,
-      lockWaitMs: 1000,
+      lockWaitMs: 3000,
       redisTimeoutMs: 300,
       breakerFailureThreshold: 5,
       breakerCooldownMs: 5000,
+      refreshAfterWrite: true,
     });
+    expect(loadConfig({ DATABASE_URL, CACHE_REFRESH_AFTER_WRITE: "0" }).cache.refreshAfterWrite).toBe(false);
   });
 
   it("maps env overrides into the cache's options", () => {

@@ -9,6 +9,7 @@ import { createTieredCache } from "../../shared/cache/index.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
 import type { QueryPolicy } from "../../shared/db/query-policy.ts";
 import type { ExecutedStatement, SqlExecutor } from "../../shared/db/query-types.ts";
+import { RowReadRegistry } from "../../shared/db/row-refresh.ts";
 import { FakeClock, FakeStore } from "./cache-fakes.ts";
 
 const policy: QueryPolicy = {
@@ -19,6 +20,7 @@ const policy: QueryPolicy = {
   slowQueryLogSize: 10,
   statsMaxFingerprints: 100,
   analysisCacheSize: 100,
+  refreshAfterWriteReads: 0,
   topFingerprints: 5,
 };
 
@@ -161,5 +163,81 @@ describe("tiered cache: tags given as a function", () => {
     // A token read needs the call's tags to catch up on them.
     expect((await cache.read("k", tags(["t", "t:id=1"]), load, policy, { consistency: versions })).tier).toBe("l1");
     expect(derived).toBe(3);
+  });
+});
+
+describe("refresh after write", () => {
+  function refreshing(failRefresh = false) {
+    const clock = new FakeClock();
+    const store = new FakeStore(clock);
+    const db = new UsersDb();
+    const executor: SqlExecutor = {
+      run: (sql, params) => (failRefresh && sql === BY_ID && db.loads > 0 ? Promise.reject(new Error("db went away")) : db.run(sql, params)),
+      transaction: () => db.transaction(),
+      explain: () => db.explain(),
+    };
+    const isolate = () =>
+      createQueryOptimizer({
+        executor,
+        cache: createTieredCache({ store, now: clock.now, options: { tagCheckIntervalMs: 1000, redisTimeoutMs: 25 } }),
+        policy: { ...policy, refreshAfterWriteReads: 100 },
+      });
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
+    return { db, clock, isolate, ctx, settle: () => Promise.all(pending) };
+  }
+  const show = async (optimizer: ReturnType<ReturnType<typeof refreshing>["isolate"]>, id: number) => {
+    const { tier, rows } = await optimizer.read<{ name: string }>(BY_ID, [id]);
+    return `${tier}:${rows[0]?.name}`;
+  };
+
+  it("re-reads a written row's cached point read: the next read is a hit with the new value here, and from L2 in another isolate", async () => {
+    const { db, clock, isolate, ctx, settle } = refreshing();
+    const [a, b] = [isolate(), isolate()];
+    expect([await show(a, 7), await show(b, 7)]).toEqual(["miss:ada", "l2:ada"]);
+    await a.write(RENAME, ["lovelace", 7], undefined, ctx);
+    await settle();
+    expect(db.loads).toBe(2);
+    expect(await show(a, 7)).toBe("l1:lovelace");
+    clock.advance(1000);
+    expect(await show(b, 7)).toBe("l2:lovelace");
+    expect(db.loads).toBe(2);
+    expect(a.stats().refreshAfterWrite).toEqual({ started: 1, failed: 0, remembered: 1 });
+  });
+
+  it("re-reads only the rows written, and never a scan", async () => {
+    const { db, isolate, ctx, settle } = refreshing();
+    const a = isolate();
+    await show(a, 7);
+    await show(a, 8);
+    await a.read(BY_NAME, ["ada"]);
+    await a.write(RENAME, ["hopper", 8], undefined, ctx);
+    await settle();
+    expect(db.loads).toBe(4);
+    expect([await show(a, 7), await show(a, 8)]).toEqual(["l1:ada", "l1:hopper"]);
+    expect((await a.read(BY_NAME, ["ada"])).tier).toBe("miss");
+  });
+
+  it("a refresh that fails costs the write nothing: it resolves, and the next read loads", async () => {
+    const { isolate, ctx, settle } = refreshing(true);
+    const a = isolate();
+    await show(a, 7);
+    await expect(a.write(RENAME, ["lovelace", 7], undefined, ctx)).resolves.toMatchObject({ tier: "bypass" });
+    await settle();
+    expect(a.stats().refreshAfterWrite).toMatchObject({ started: 1, failed: 1 });
+  });
+});
+
+describe("RowReadRegistry", () => {
+  it("forgets the oldest read past its bound, and finds reads by row tag only", () => {
+    const registry = new RowReadRegistry(2);
+    const read = (id: number) => ({ sql: BY_ID, params: [id], options: {} });
+    registry.remember("k7", "public.users:id=7", read(7));
+    registry.remember("k8", "public.users:id=8", read(8));
+    registry.remember("k8", "public.users:id=8", read(8));
+    registry.remember("k9", "public.users:id=9", read(9));
+    expect(registry.size).toBe(2);
+    expect(registry.readsFor(["public.users:id=7"])).toEqual([]);
+    expect(registry.readsFor(["public.users:list", "public.users:id=8", "public.users:id=9"]).map((r) => r.params[0])).toEqual([8, 9]);
   });
 });

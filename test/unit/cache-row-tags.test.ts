@@ -12,6 +12,7 @@ const policy: QueryPolicy = {
   slowQueryLogSize: 10,
   statsMaxFingerprints: 10,
   analysisCacheSize: 100,
+  refreshAfterWriteReads: 0,
   topFingerprints: 5,
 };
 const catalog = new StatementCatalog(policy);

@@ -159,6 +159,39 @@ describe("stampede protection", () => {
     expect(b.stats().lock.waitedHit).toBe(1);
   });
 
+  it("takes the lock at once when its holder lets it go without a value (its load failed), not after the wait", async () => {
+    const { cache: a, make, clock } = setup({ lockWaitMs: 60_000, lockPollMs: 10 });
+    const b = make();
+    const gate = deferred<void>();
+    const failing = a.read("k", TAGS, async () => {
+      await gate.promise;
+      throw new Error("db down");
+    }, POLICY);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = clock.now();
+    const second = b.read("k", TAGS, async () => "mine", POLICY);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.resolve();
+    await expect(failing).rejects.toThrow("db down");
+    expect(await second).toMatchObject({ tier: "miss", value: "mine" });
+    expect(b.stats().lock).toMatchObject({ takenOver: 1, waitedTimeout: 0 });
+    // It waited for the holder, a few polls, not for lockWaitMs.
+    expect(clock.now() - started).toBeLessThan(1_000);
+  });
+
+  it("takes over the lock of a holder that died (its lock expired) instead of waiting out lockWaitMs", async () => {
+    const { cache: a, make, clock } = setup({ lockTtlMs: 200, lockWaitMs: 60_000, lockPollMs: 10 });
+    const b = make();
+    void a.read("k", TAGS, () => new Promise<string>(() => undefined), POLICY);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = clock.now();
+    const result = await b.read("k", TAGS, async () => "mine", POLICY);
+    expect(result).toMatchObject({ tier: "miss", value: "mine" });
+    expect(b.stats().lock).toMatchObject({ takenOver: 1, waitedTimeout: 0 });
+    expect(clock.now() - started).toBeGreaterThanOrEqual(200);
+    expect(clock.now() - started).toBeLessThan(1_000);
+  });
+
   it("loads anyway when the lock holder does not deliver within the wait", async () => {
     const { cache: a, make } = setup({ lockWaitMs: 50, lockPollMs: 10 });
     const b = make();

@@ -22,6 +22,7 @@ const policy = (over: Partial<QueryPolicy> = {}): QueryPolicy => ({
   slowQueryLogSize: 10,
   statsMaxFingerprints: 100,
   analysisCacheSize: 100,
+  refreshAfterWriteReads: 0,
   topFingerprints: 20,
   ...over,
 });

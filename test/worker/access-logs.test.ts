@@ -24,6 +24,23 @@ describe("request logs", () => {
     ]);
   });
 
+  it("by default (errors) logs a failed request and a slow one, not a quick success", async () => {
+    const token = await createKey(["read"]);
+    const lines = capture();
+    const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.message === "request");
+    expect((await call("/v1/ping", { env: apiEnv({ LOG_REQUESTS: undefined }), key: token, headers: { "x-request-id": "quick-ok" } })).status).toBe(200);
+    expect(entries()).toEqual([]);
+    // The database is unreachable: verifying a key it has not cached answers 503.
+    const down = apiEnv({ LOG_REQUESTS: undefined, DATABASE_URL: "postgres://netra:x@127.0.0.1:8879/nowhere" });
+    const failed = await call("/v1/ping", { env: down, key: token, headers: { "x-request-id": "failed" } });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(entries()).toEqual([expect.objectContaining({ level: "error", requestId: "failed", status: failed.status })]);
+    // A database read over the Neon proxy takes well over 1 ms.
+    const slow = apiEnv({ LOG_REQUESTS: "errors", LOG_SLOW_REQUEST_MS: "1" });
+    expect((await call("/v1/users?limit=1", { env: slow, key: token, headers: { "x-request-id": "slow" } })).status).toBe(200);
+    expect(entries().map((e) => [e.requestId, e.level])).toEqual([["failed", "error"], ["slow", "info"]]);
+  });
+
   it("never prints a token, the admin key or an Authorization header, whatever the request does", async () => {
     const env = apiEnv({ LOG_REQUESTS: "1", DASHBOARD_SESSION_SECRET: "s".repeat(40) });
     const token = await createKey(["read"]);

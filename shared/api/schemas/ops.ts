@@ -27,8 +27,8 @@ export const CacheStats = z
     oversized: count,
     bypass: count,
     refreshes: count,
-    lock: z.object({ acquired: count, recheckHit: count, waitedHit: count, waitedTimeout: count }).meta({
-      description: "Cross-isolate load lock: won and loaded; found the value in the look at L2 taken with the lock; lost and found the winner's value; lost and loaded anyway",
+    lock: z.object({ acquired: count, recheckHit: count, waitedHit: count, takenOver: count, waitedTimeout: count }).meta({
+      description: "Cross-isolate load lock: won and loaded; found the value in the look at L2 taken with the lock; lost and found the winner's value; lost, then took the lock its holder let go without a value (or let expire) and loaded; lost and loaded anyway after the wait",
     }),
     tags: z
       .object({
@@ -92,6 +92,9 @@ export const QueryStats = z
     slowQueries: z.array(SlowQuery),
     trackedFingerprints: count,
     slowThresholdMs: z.number(),
+    refreshAfterWrite: z.object({ started: count, failed: count, remembered: count }).meta({
+      description: "Refresh after write (CACHE_REFRESH_AFTER_WRITE): point reads re-read after a write to their row, those that failed, and the point reads remembered now",
+    }),
   })
   .meta({ id: "QueryStats", description: "Per-isolate statement statistics: top fingerprints by total time, recent slow queries." });
 
