@@ -14,7 +14,41 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** Summed user + system CPU ms of the processes in group `pgid` whose command is `comm`. */
 export function groupCpuMs(pgid: number, comm: string): number {
-  let ticks = 0;
+  let ms = 0;
+  for (const p of processCpu()) if (p.comm === comm && p.pgid === pgid) ms += p.cpuMs;
+  return ms;
+}
+
+/**
+ * CPU ms of every process on the machine by command name (a workerd, the local Upstash
+ * endpoint's node, ClickHouse, ...): the difference over a run says where the machine's two
+ * cores went, not only the server's share.
+ */
+export function machineCpuMsByCommand(): Map<string, number> {
+  const byCommand = new Map<string, number>();
+  for (const p of processCpu()) {
+    const label = p.comm === "node" ? `node ${nodeScript(p.pid)}` : p.comm.replace(/^kworker\/.*/, "kworker");
+    byCommand.set(label, (byCommand.get(label) ?? 0) + p.cpuMs);
+  }
+  return byCommand;
+}
+
+/** What a node process runs, from its command line: "wrangler", "upstash/main.ts", ... */
+function nodeScript(pid: number): string {
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return "?";
+  }
+  const script = args.slice(1).find((a) => /\.(m?[jt]s)$/.test(a) || a.endsWith("wrangler"));
+  if (script === undefined) return "?";
+  if (script.includes("wrangler")) return "wrangler";
+  return script.split("/").slice(-2).join("/");
+}
+
+function processCpu(): { pid: number; comm: string; pgid: number; cpuMs: number }[] {
+  const out: { pid: number; comm: string; pgid: number; cpuMs: number }[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -27,8 +61,7 @@ export function groupCpuMs(pgid: number, comm: string): number {
     const close = stat.lastIndexOf(")");
     const name = stat.slice(stat.indexOf("(") + 1, close);
     const fields = stat.slice(close + 2).split(" ");
-    if (name !== comm || Number(fields[2]) !== pgid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]);
+    out.push({ pid: Number(entry), comm: name, pgid: Number(fields[2]), cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  return out;
 }
