@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "../../shared/api/api-keys.ts";
 import { createUsageThrottle } from "../../shared/api/key-usage.ts";
 import { createKeyVerifier, type StoredKey } from "../../shared/api/key-verifier.ts";
@@ -53,6 +53,23 @@ describe("key verifier: rotation, revocation and its cache", () => {
     expect(await other.verify(key.token)).toBeDefined();
     now = 5_000;
     expect(await other.verify(key.token)).toBeUndefined();
+  });
+
+  it("checks a repeated token without hashing it again, and still refuses any other secret", async () => {
+    const db = table();
+    const verifier = createKeyVerifier({ adminKey: undefined, lookup: db.lookup, now: () => 0 });
+    const key = await generateApiKey();
+    db.rows.set(key.keyId, { keyId: key.keyId, secretHash: key.secretHash, scopes: ["read"], revoked: false });
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    try {
+      for (let i = 0; i < 5; i++) expect(await verifier.verify(key.token)).toEqual({ keyId: key.keyId, scopes: ["read"] });
+      expect(digest).toHaveBeenCalledTimes(1);
+      const last = key.token.at(-1) === "A" ? "B" : "A";
+      expect(await verifier.verify(`${key.token.slice(0, -1)}${last}`)).toBeUndefined();
+      expect(await verifier.verify(key.token)).toEqual({ keyId: key.keyId, scopes: ["read"] });
+    } finally {
+      digest.mockRestore();
+    }
   });
 
   it("a wrong secret for a cached key costs one lookup and never succeeds", async () => {
