@@ -42,6 +42,8 @@ const POLICY = {
   statsMaxFingerprints: 100,
   analysisCacheSize: 100,
   topFingerprints: 5,
+  // Refresh after write on, as by default (the baseline tree ignores it): an L1 hit must not pay for it.
+  refreshAfterWriteReads: 1000,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createUser, uniqueEmail } from "./api-helpers.ts";
+import { apiEnv, call, createUser, uniqueEmail } from "./api-helpers.ts";
 
 describe("users", () => {
   it("creates a user and reads it back: miss first, then l1, with server-timing", async () => {
@@ -28,9 +28,22 @@ describe("users", () => {
     expect(patched.json).toMatchObject({ planTier: "enterprise", displayName: null });
     expect(patched.headers.get("x-cache")).toBe("bypass");
 
+    // The write re-read the row's cached point read in waitUntil (refresh after write): the read
+    // after it is an L1 hit, with the new value.
     const after = await call(`/v1/users/${user.id}`);
     expect(after.json).toMatchObject({ planTier: "enterprise", displayName: null });
-    expect(after.headers.get("x-cache")).not.toBe("l1");
+    expect(after.headers.get("x-cache")).toBe("l1");
+  });
+
+  it("without refresh after write, the read after a write goes back to the database for the new value", async () => {
+    const env = apiEnv({ CACHE_REFRESH_AFTER_WRITE: "0" });
+    const user = await createUser({ planTier: "free" });
+    expect((await call(`/v1/users/${user.id}`, { env })).json.planTier).toBe("free");
+    expect((await call(`/v1/users/${user.id}`, { env })).headers.get("x-cache")).toBe("l1");
+    expect((await call(`/v1/users/${user.id}`, { env, method: "PATCH", body: { planTier: "team" } })).status).toBe(200);
+    const after = await call(`/v1/users/${user.id}`, { env });
+    expect(after.json.planTier).toBe("team");
+    expect(after.headers.get("x-cache")).toBe("miss");
   });
 
   it("finds a user by email regardless of case", async () => {
