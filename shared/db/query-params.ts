@@ -8,19 +8,31 @@
  * paramShape([1, "a", null, new Date()]); // ["int", "text", "null", "timestamp"]
  */
 
-/** JSON cannot hold BigInt (it throws) nor NaN/Infinity (they become null, like a real null). */
-function exactValue(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "number" && !Number.isFinite(value)) return `${value}f`;
+/**
+ * JSON cannot hold BigInt (it throws) nor NaN/Infinity (they become null, like a real null).
+ * When a list has either, every value is tagged by kind (a string "5n" and the BigInt 5n reach
+ * Postgres as different values, so they must not share a key) and the key starts with "~",
+ * which a plain JSON array never does.
+ */
+const TAGGED = "~";
+
+function taggedValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return `b:${value}`;
+  if (typeof value === "number" && !Number.isFinite(value)) return `f:${value}`;
+  if (typeof value === "string") return `s:${value}`;
   return value;
 }
 
-function needsReplacer(params: readonly unknown[]): boolean {
+/** Arrays are searched too: they reach Postgres as array literals, where NaN stays NaN (JSON would write null). */
+function needsTags(params: readonly unknown[]): boolean {
   for (const value of params) {
     if (typeof value === "bigint" || (typeof value === "number" && !Number.isFinite(value))) return true;
+    if (Array.isArray(value) && needsTags(value)) return true;
   }
   return false;
 }
+
+const tagged = (params: readonly unknown[]) => TAGGED + JSON.stringify(params, taggedValue);
 
 /**
  * A string that differs whenever Postgres could see different values. Two encodings
@@ -29,11 +41,11 @@ function needsReplacer(params: readonly unknown[]): boolean {
 export function encodeParams(params: readonly unknown[]): string {
   if (params.length === 0) return "";
   // The replacer slows every value down, so it is kept off the common path.
-  if (needsReplacer(params)) return JSON.stringify(params, exactValue);
+  if (needsTags(params)) return tagged(params);
   try {
     return JSON.stringify(params);
   } catch {
-    return JSON.stringify(params, exactValue); // a BigInt nested in an array or object
+    return tagged(params); // a BigInt nested in an array or object
   }
 }
 

@@ -64,6 +64,24 @@ describe("encodeParams", () => {
     expect(encodeParams([new Date(0)])).not.toBe(encodeParams([new Date(1)]));
   });
 
+  it("never gives a BigInt or a non-finite number the key of a string (they reach Postgres as different values)", () => {
+    // 5n reaches Postgres as 5, the string "5n" as 5n: one key would serve one's rows for the other.
+    expect(encodeParams([5n])).not.toBe(encodeParams(["5n"]));
+    expect(encodeParams([[5n]])).not.toBe(encodeParams([["5n"]]));
+    expect(encodeParams([{ a: 5n }])).not.toBe(encodeParams([{ a: "5n" }]));
+    expect(encodeParams([Number.POSITIVE_INFINITY])).not.toBe(encodeParams(["Infinityf"]));
+    expect(encodeParams([Number.NaN])).not.toBe(encodeParams(["NaNf"]));
+    expect(encodeParams([[Number.NaN, 1]])).not.toBe(encodeParams([[null, 1]]));
+    // Whatever the tagged encoding writes, no plain string list encodes the same.
+    for (const params of [[5n], [5n, "x"], [Number.NaN], [[1n]]] as unknown[][]) {
+      const key = encodeParams(params);
+      expect(encodeParams([key])).not.toBe(key);
+      expect(encodeParams(JSON.parse(key.replace(/^[^[]*/, "")) as unknown[])).not.toBe(key);
+    }
+    // The same values keep one key.
+    expect(encodeParams([5n, "a", new Date(0)])).toBe(encodeParams([5n, "a", new Date(0)]));
+  });
+
   it("is empty for no parameters", () => {
     expect(encodeParams([])).toBe("");
   });
