@@ -115,7 +115,7 @@ export function createQueryOptimizer(deps: QueryOptimizerDeps): QueryOptimizer {
     const done = Promise.all(
       reads.map((r) => {
         refreshes.started++;
-        return read(r.sql, r.params, r.options as ReadOptions, own).catch(() => void refreshes.failed++);
+        return read(r.sql, r.params, r.options, own).catch(() => void refreshes.failed++);
       }),
     );
     ctx?.waitUntil?.(done);

@@ -10,12 +10,13 @@
  * most `max` reads: the oldest is forgotten first, which costs only a miss later. A refresh
  * is an ordinary read through the cache, so it carries the same staleness guarantees.
  */
+import type { ReadOptions } from "./query-types.ts";
 
 export interface PointRead {
   sql: string;
   params: readonly unknown[];
   /** The read's options as the caller gave them (ttl, swr, query class, extra tags). */
-  options: unknown;
+  options: ReadOptions;
 }
 
 export class RowReadRegistry {
