@@ -7,22 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { createTieredCache } from "../../shared/cache/index.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
-import type { QueryPolicy } from "../../shared/db/query-policy.ts";
 import type { ExecutedStatement, SqlExecutor } from "../../shared/db/query-types.ts";
 import { RowReadRegistry } from "../../shared/db/row-refresh.ts";
 import { FakeClock, FakeStore } from "./cache-fakes.ts";
+import { testPolicy } from "./query-policy-fixture.ts";
 
-const policy: QueryPolicy = {
-  ttlSeconds: { user: 60, config: 600, default: 300 },
-  tableClasses: {},
-  slowQueryThresholdMs: 1000,
-  explainSlowQueries: false,
-  slowQueryLogSize: 10,
-  statsMaxFingerprints: 100,
-  analysisCacheSize: 100,
-  refreshAfterWriteReads: 0,
-  topFingerprints: 5,
-};
+const policy = testPolicy();
 
 const BY_ID = "SELECT id, name FROM users WHERE id = $1";
 const BY_NAME = "SELECT id, name FROM users WHERE name = $1";
@@ -180,7 +170,7 @@ describe("refresh after write", () => {
       createQueryOptimizer({
         executor,
         cache: createTieredCache({ store, now: clock.now, options: { tagCheckIntervalMs: 1000, redisTimeoutMs: 25 } }),
-        policy: { ...policy, refreshAfterWriteReads: 100 },
+        policy: testPolicy({ refreshAfterWriteReads: 100 }),
       });
     const pending: Promise<unknown>[] = [];
     const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };

@@ -2,20 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { readTags, writeTags } from "../../shared/db/cache-tags.ts";
 import { StatementCatalog } from "../../shared/db/statement-catalog.ts";
-import type { QueryPolicy } from "../../shared/db/query-policy.ts";
+import { testPolicy } from "./query-policy-fixture.ts";
 
-const policy: QueryPolicy = {
-  ttlSeconds: { user: 60, config: 600, default: 300 },
-  tableClasses: {},
-  slowQueryThresholdMs: 1000,
-  explainSlowQueries: false,
-  slowQueryLogSize: 10,
-  statsMaxFingerprints: 10,
-  analysisCacheSize: 100,
-  refreshAfterWriteReads: 0,
-  topFingerprints: 5,
-};
-const catalog = new StatementCatalog(policy);
+const catalog = new StatementCatalog(testPolicy());
 const reads = (sql: string, params: unknown[]) => readTags(catalog.get(sql), params);
 const writes = (sql: string, params: unknown[], rows?: unknown[]) => writeTags(catalog.get(sql), params, rows);
 const USERS = ["public.users", "public.users:list"];

@@ -3,6 +3,7 @@ import { createTieredCache } from "../../shared/cache/index.ts";
 import type { CachedRead, ReadPolicy, ReadTags, TagVersions, TieredCache } from "../../shared/cache/types.ts";
 import { createQueryOptimizer } from "../../shared/db/query-optimizer.ts";
 import type { QueryPolicy } from "../../shared/db/query-policy.ts";
+import { testPolicy } from "./query-policy-fixture.ts";
 import {
   NotAReadError,
   QueryError,
@@ -14,18 +15,8 @@ import {
   type TransactionClient,
 } from "../../shared/db/query-types.ts";
 
-const policy = (over: Partial<QueryPolicy> = {}): QueryPolicy => ({
-  ttlSeconds: { user: 60, config: 600, default: 300 },
-  tableClasses: { "public.users": "user", "public.api_keys": "config" },
-  slowQueryThresholdMs: 1000,
-  explainSlowQueries: false,
-  slowQueryLogSize: 10,
-  statsMaxFingerprints: 100,
-  analysisCacheSize: 100,
-  refreshAfterWriteReads: 0,
-  topFingerprints: 20,
-  ...over,
-});
+const policy = (over: Partial<QueryPolicy> = {}): QueryPolicy =>
+  testPolicy({ tableClasses: { "public.users": "user", "public.api_keys": "config" }, topFingerprints: 20, ...over });
 
 /** A fake clock that the fake database advances by each statement's cost. */
 class Clock {
