@@ -13,7 +13,7 @@ import { servicesDown, servicesUp } from "./services.ts";
 import type { BenchReport } from "./bench/report.ts";
 import { printReport } from "./bench/report.ts";
 
-const NAMES = ["cache", "ws", "metrics", "indexes", "load", "floor", "coherence"] as const;
+const NAMES = ["cache", "ws", "metrics", "indexes", "load", "floor", "coherence", "clickhouse-views"] as const;
 
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
