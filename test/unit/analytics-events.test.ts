@@ -9,6 +9,26 @@ import { REQUEST_HOUR, USER_ACTIVITY_DAY } from "../../shared/analytics/rollup-v
 import { closedWindow } from "../../shared/analytics/rollups/consistency.ts";
 import { partitionEnd } from "../../shared/analytics/rollups/retention.ts";
 
+/**
+ * A sink whose clock moves only when a test releases one of its sleeps (each release jumps the
+ * clock to that sleep's end): settles that wait can be finished in any order.
+ */
+function steppedSink(maxBatchSize: number, onInsert: (rows: number) => void) {
+  const releases: (() => void)[] = [];
+  const clock = { now: 0 };
+  const sink = createEventSink({
+    writer: { insert: async (_t, rows) => void onInsert(rows.length) },
+    batch: { maxBatchSize, flushIntervalMs: 1000 },
+    analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+    clock: { now: () => clock.now },
+    sleep: (ms) => {
+      const end = clock.now + ms;
+      return new Promise<void>((resolve) => releases.push(() => { clock.now = end; resolve(); }));
+    },
+  });
+  return { sink, releases, clock };
+}
+
 describe("request event fields", () => {
   it("reads the db entry of server-timing, summing repeats and ignoring the rest", () => {
     expect(serverTimingDbMs("cache;desc=l1, db;dur=12.5, total;dur=20")).toBe(12.5);
@@ -207,24 +227,13 @@ describe("event sink settle (freshness without a later request)", () => {
   });
 
   it("every settle holds until the events recorded before it are stored, and one insert carries them", async () => {
-    const releases: (() => void)[] = [];
-    let now = 0;
     const inserts: { at: number; n: number }[] = [];
-    const sink = createEventSink({
-      writer: { insert: async (_t, rows) => void inserts.push({ at: now, n: rows.length }) },
-      batch: { maxBatchSize: 100, flushIntervalMs: 1000 },
-      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
-      clock: { now: () => now },
-      sleep: (ms) => {
-        const end = now + ms;
-        return new Promise<void>((resolve) => releases.push(() => { now = end; resolve(); }));
-      },
-    });
+    const { sink, releases, clock } = steppedSink(100, (n) => inserts.push({ at: clock.now, n }));
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
     const done: string[] = [];
     sink.record("room_events", row);
     const first = sink.settle().then(() => done.push("first"));
-    now += 400;
+    clock.now += 400;
     sink.record("room_events", row);
     const second = sink.settle().then(() => done.push("second"));
     await vi.waitFor(() => expect(releases).toHaveLength(2));
@@ -239,19 +248,8 @@ describe("event sink settle (freshness without a later request)", () => {
   });
 
   it("a settle sends a full batch at once while another waits, and waits for the rest of its own events", async () => {
-    const releases: (() => void)[] = [];
-    let now = 0;
     const inserts: number[] = [];
-    const sink = createEventSink({
-      writer: { insert: async (_t, rows) => void inserts.push(rows.length) },
-      batch: { maxBatchSize: 2, flushIntervalMs: 1000 },
-      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
-      clock: { now: () => now },
-      sleep: (ms) => {
-        const end = now + ms;
-        return new Promise<void>((resolve) => releases.push(() => { now = end; resolve(); }));
-      },
-    });
+    const { sink, releases } = steppedSink(2, (n) => inserts.push(n));
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
     sink.record("room_events", row);
     const waiting = sink.settle();

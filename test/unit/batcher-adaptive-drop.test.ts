@@ -4,19 +4,9 @@ import { ManualScheduler } from "../../shared/batching/manual-scheduler.ts";
 import { MessageBatcher } from "../../shared/batching/message-batcher.ts";
 import type { BatcherSettings, FlushRecord } from "../../shared/batching/message-batcher-types.ts";
 import { decodeFrame } from "../../shared/batching/wire.ts";
+import { BASE_BATCHER_SETTINGS } from "./batcher-fixture.ts";
 
-const base: BatcherSettings = {
-  enabled: true,
-  maxWaitMs: 100,
-  maxBatchSize: 10,
-  maxBatchBytes: 64 * 1024,
-  priorityThreshold: 3,
-  adaptive: true,
-  adaptiveMin: 2,
-  adaptiveMax: 50,
-  queueLimit: 1000,
-  highWaterBytes: 1024 * 1024,
-};
+const base: BatcherSettings = { ...BASE_BATCHER_SETTINGS, adaptive: true };
 
 /** `count` messages, one every `gapMs`, on the manual clock. */
 function feed(clock: ManualScheduler, batcher: MessageBatcher, count: number, gapMs: number, priority = 0) {

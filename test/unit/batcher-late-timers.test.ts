@@ -2,19 +2,9 @@ import { describe, expect, it } from "vitest";
 import { ManualScheduler } from "../../shared/batching/manual-scheduler.ts";
 import { MessageBatcher } from "../../shared/batching/message-batcher.ts";
 import type { BatcherSettings, Scheduler } from "../../shared/batching/message-batcher-types.ts";
+import { BASE_BATCHER_SETTINGS } from "./batcher-fixture.ts";
 
-const settings: BatcherSettings = {
-  enabled: true,
-  maxWaitMs: 100,
-  maxBatchSize: 10,
-  maxBatchBytes: 64 * 1024,
-  priorityThreshold: 3,
-  adaptive: false,
-  adaptiveMin: 2,
-  adaptiveMax: 50,
-  queueLimit: 1000,
-  highWaterBytes: 1024 * 1024,
-};
+const settings: BatcherSettings = { ...BASE_BATCHER_SETTINGS };
 
 /** A busy runtime: every timer runs `lateMs` after it was due. */
 function lateScheduler(clock: ManualScheduler, lateMs: number): Scheduler {
