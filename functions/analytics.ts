@@ -57,7 +57,7 @@ export function analyticsFor(config: AppConfig): EventSink | undefined {
 export function withDropCounting(sink: EventSink, redis: DropCounterRedis, options: { prefix: string; ttlSeconds: number }): EventSink {
   let reported = 0;
   const report = async () => {
-    const delta = sink.stats().dropped - reported;
+    const delta = sink.dropped() - reported;
     if (delta <= 0) return;
     reported += delta;
     try {

@@ -28,10 +28,10 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** The drain's answer for a request to the route, or undefined (the app answers) for every other request. */
 export function devDrain(request: Request, env: Env): Promise<Response> | undefined {
-  // The production path: one property read, no URL parse, no await.
-  if (env.ANALYTICS_DEV_DRAIN_TOKEN === undefined) return undefined;
+  // The production path: one property read, no URL parse, no await; locally, API reads skip the parse too.
+  if (env.ANALYTICS_DEV_DRAIN_TOKEN === undefined || request.method !== "POST") return undefined;
   const url = new URL(request.url);
-  if (url.pathname !== DEV_DRAIN_PATH || request.method !== "POST" || !LOOPBACK.has(url.hostname)) return undefined;
+  if (url.pathname !== DEV_DRAIN_PATH || !LOOPBACK.has(url.hostname)) return undefined;
   let token: string | undefined;
   try {
     token = configFor(env).analytics.devDrainToken;

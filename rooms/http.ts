@@ -12,6 +12,18 @@ export function problem(status: number, code: string, detail: string, instance: 
   return problemResponse({ status, code, detail }, { instance }, { "cache-control": "no-store", ...headers });
 }
 
+const ROOMS_PREFIX = "/parties/";
+
+/**
+ * Whether a request URL's path starts with /parties/, without parsing the URL: the
+ * Worker asks this of every request, and a `new URL` per API call is measurable
+ * (README, "Request path"). `request.url` is already serialized by the runtime, so the
+ * path starts at the first "/" after "scheme://" and the host.
+ */
+export function isRoomUrl(url: string): boolean {
+  return url.startsWith(ROOMS_PREFIX, url.indexOf("/", url.indexOf("://") + 3));
+}
+
 /** `/parties/<party>/<room>[/...]` -> its party and room, decoded. */
 export function partyAndRoom(url: string): { party: string; room: string } | undefined {
   const match = /^\/parties\/([^/]+)\/([^/]+)/.exec(new URL(url).pathname);

@@ -8,7 +8,7 @@ import { routePartykitRequest } from "partyserver";
 import { ConfigError, loadRoomConfig } from "../shared/config.ts";
 import { RoomTokenError, verifyRoomToken } from "../shared/rooms/token.ts";
 import { BOUND_TOKEN_HEADER, PARTY, type RoomsEnv } from "./binding.ts";
-import { partyAndRoom, problem } from "./http.ts";
+import { isRoomUrl, partyAndRoom, problem } from "./http.ts";
 
 const MAX_ROOM_LENGTH = 160;
 
@@ -23,8 +23,8 @@ const TOKEN_STATUS: Record<RoomTokenError["code"], number> = {
 
 /** The room's answer for a /parties/ request, or null when the request is not for a room. */
 export async function routeRoomRequest(request: Request, env: RoomsEnv): Promise<Response | null> {
+  if (!isRoomUrl(request.url)) return null;
   const path = new URL(request.url).pathname;
-  if (!path.startsWith("/parties/")) return null;
   const target = partyAndRoom(request.url);
   if (target === undefined || target.party !== PARTY || target.room.length > MAX_ROOM_LENGTH) {
     return problem(404, "not_found", "no such room (rooms live at /parties/main/<room>)", path);

@@ -8,9 +8,11 @@
  * Freshness without timers: an isolate gets no callback once it is idle, so every request
  * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until the
  * events recorded before it were sent (when their batch is due, `flushIntervalMs` after
- * the oldest), bounded by `settleBudgetMs`. The requests of one interval share one insert
- * (the first whose timer fires sends the whole batch). A Durable Object does the same
- * from its alarm (README, "Metrics freshness").
+ * the oldest), bounded by `settleBudgetMs`, or until a newer request's settle has taken
+ * them over: that one waits for everything recorded before it, so only the newest settle
+ * of an isolate needs to stay open. The requests of one interval share one insert (the
+ * first whose timer fires sends the whole batch). A Durable Object does the same from its
+ * alarm (README, "Metrics freshness").
  *
  * @example
  * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
@@ -62,10 +64,12 @@ export interface EventSink {
   flushDue(): Promise<void>;
   /**
    * The end-of-request hook, run in ctx.waitUntil: resolves once every event recorded
-   * before the call was stored or given up, or the settle budget is spent. Waits until
+   * before the call was stored or given up, or the settle budget is spent, or a newer
+   * settle has started (it carries these events too, with a later budget). Waits until
    * the batch is due, sends it unless another request's insert already carries it, and
    * again after a failed insert's backoff. Only ever waits on its own timers and inserts
-   * (workerd cancels a request that waits on another's). Never rejects.
+   * (workerd cancels a request that waits on another's), and never hands over in the
+   * middle of its own insert. Never rejects.
    */
   settle(): Promise<void>;
   /**
@@ -78,6 +82,8 @@ export interface EventSink {
   /** Shutdown: drains every table, waiting out retries, then refuses new events. */
   close(): Promise<void>;
   stats(): EventSinkStats;
+  /** stats().dropped without building the stats (asked after every request's settle). */
+  dropped(): number;
 }
 
 /**
@@ -139,17 +145,19 @@ export function createEventSink(options: EventSinkOptions): EventSink {
   const sendDue = async () => (await Promise.all([...processors.values()].map((p) => p.sendDue()))).includes(true);
 
   /** How many events each table had received: done once as many were stored or given up (FIFO). */
-  const marks = (): [BatchProcessor<object>, number][] => [...processors.values()].map((p) => [p, p.stats().received]);
-  const resolved = (mark: [BatchProcessor<object>, number][]) =>
-    mark.every(([p, received]) => {
-      const s = p.stats();
-      return s.sent + s.dropped >= received;
-    });
+  const marks = (): [BatchProcessor<object>, number][] => [...processors.values()].map((p) => [p, p.received]);
+  const resolved = (mark: [BatchProcessor<object>, number][]) => mark.every(([p, received]) => p.finished >= received);
 
+  // Only the newest settle polls: under load, one settle per request polling every
+  // SETTLE_POLL_MS while an insert is in flight was most of the request path's CPU
+  // (README, "Request path"). An older one returns at its next wake-up, after any insert
+  // of its own has finished.
+  let newestSettle = 0;
   const settle = async () => {
+    const ticket = ++newestSettle;
     const mark = marks();
     const deadline = options.clock.now() + budgetMs;
-    while (!resolved(mark)) {
+    while (ticket === newestSettle && !resolved(mark)) {
       const wait = msUntilDue();
       if (wait === 0 && (await sendDue())) continue;
       // Not due yet, a retry backoff, or the insert in flight is another request's: wait on a
@@ -175,6 +183,11 @@ export function createEventSink(options: EventSinkOptions): EventSink {
     flush: () => all((p) => p.flush()),
     drain: () => all((p) => p.drain()),
     close: () => all((p) => p.close()),
+    dropped() {
+      let dropped = 0;
+      for (const processor of processors.values()) dropped += processor.dropped;
+      return dropped;
+    },
     stats() {
       const total: EventSinkStats = { in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} };
       for (const table of EVENT_TABLES) {

@@ -167,10 +167,25 @@ export class BatchProcessor<T> {
     }
   }
 
+  /** Items ever received (stats().received, without building the stats object: asked per request). */
+  get received(): number {
+    return this.#stats.received;
+  }
+
+  /** Items given up, overflowed or dead-lettered (stats().dropped, as cheaply). */
+  get dropped(): number {
+    return this.#stats.droppedOverflow + this.#stats.deadLettered;
+  }
+
+  /** Items that left for good, stored or dropped (stats().sent + stats().dropped, as cheaply). */
+  get finished(): number {
+    return this.#stats.sent + this.dropped;
+  }
+
   stats(): BatchProcessorStats {
     return {
       ...this.#stats,
-      dropped: this.#stats.droppedOverflow + this.#stats.deadLettered,
+      dropped: this.dropped,
       queued: this.#queue.length,
       queuedBytes: this.#queuedBytes,
       inFlight: this.#inFlight,

@@ -287,6 +287,33 @@ describe("event sink settle (freshness without a later request)", () => {
     expect(sink.stats()).toMatchObject({ in: 1, stored: 1, queued: 0 });
   });
 
+  it("hands over to the newest settle: an older one ends while the insert is in flight, the newest holds until every event is stored", async () => {
+    let finishFirst = () => undefined as void;
+    let calls = 0;
+    const sink = createEventSink({
+      writer: { insert: () => (++calls === 1 ? new Promise<void>((resolve) => (finishFirst = resolve)) : Promise.resolve()) },
+      batch: { maxBatchSize: 100, flushIntervalMs: 0 },
+      analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
+      clock: { now: () => 0 },
+      sleep: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    });
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    const owner = sink.settle(); // sends the first event and holds on its insert
+    sink.record("room_events", row);
+    const older = sink.settle();
+    sink.record("room_events", row);
+    let newestDone = false;
+    const newest = sink.settle().then(() => void (newestDone = true));
+    await older; // its event is not stored yet: the newest settle carries it
+    expect(sink.stats()).toMatchObject({ in: 3, stored: 0 });
+    expect(newestDone).toBe(false);
+    finishFirst();
+    await Promise.all([owner, newest]);
+    expect(sink.stats()).toMatchObject({ in: 3, stored: 3, queued: 0 });
+    expect(calls).toBe(2);
+  });
+
   it("drain sends what is not due yet and waits for the insert in flight, and still takes new events", async () => {
     const { sink, row, inserts } = harness({ flushIntervalMs: 60_000 });
     sink.record("room_events", row);

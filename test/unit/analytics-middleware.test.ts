@@ -19,6 +19,7 @@ function recordingSink() {
     drain: async () => undefined,
     close: async () => undefined,
     stats: () => ({ in: 0, stored: 0, dropped: 0, queued: 0, failedInserts: 0, tables: {} }),
+    dropped: () => 0,
   };
   return { sink, rows, flushes: () => flushes };
 }

@@ -201,6 +201,7 @@ describe("BatchProcessor: failures", () => {
     expect(dead[0]!.items).toEqual(range(0, 5));
     expect((dead[0]!.error as Error).message).toBe("sink down");
     expect(bp.stats()).toMatchObject({ received: 5, sent: 0, deadLettered: 5, dropped: 5, queued: 0, failedFlushes: 3 });
+    expect([bp.received, bp.dropped, bp.finished]).toEqual([5, 5, 5]);
   });
 
   it("loses nothing while the sink is down and heals: every item arrives exactly once, in order", async () => {
@@ -240,6 +241,7 @@ describe("BatchProcessor: bounded memory", () => {
     const { bp, sink } = processor({ maxBatchSize: 2, maxQueueItems: 3, overflow: "drop-oldest" });
     for (const i of range(0, 5)) expect(bp.add(i)).toBe(true);
     expect(bp.stats()).toMatchObject({ queued: 3, droppedOverflow: 2, dropped: 2 });
+    expect([bp.received, bp.dropped, bp.finished]).toEqual([5, 2, 2]);
     await bp.flush();
     expect(sink.sent).toEqual([2, 3, 4]);
   });

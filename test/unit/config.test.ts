@@ -18,7 +18,8 @@ describe("loadConfig", () => {
     const config = loadConfig({ DATABASE_URL });
     expect(config.cache).toMatchObject({ maxEntries: 1000, defaultTtlSeconds: 300, userDataTtlSeconds: 60, configDataTtlSeconds: 600 });
     expect(config.query).toMatchObject({ slowQueryThresholdMs: 1000, statementTimeoutMs: 30_000 });
-    expect(config.batchProcessor).toEqual({ maxBatchSize: 100, flushIntervalMs: 500 });
+    // Not the seed's 100: ClickHouse wants at least 1,000 rows per insert (shared/config/room.ts).
+    expect(config.batchProcessor).toEqual({ maxBatchSize: 1000, flushIntervalMs: 500 });
     // The seed's WebSocket batching defaults, plus the bounds the rooms add.
     expect(config.websocket).toEqual({
       maxBatchSize: 10,

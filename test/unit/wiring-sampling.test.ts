@@ -23,6 +23,7 @@ function fakeSink(dropped = { n: 0 }) {
     drain: async () => undefined,
     close: async () => undefined,
     stats,
+    dropped: () => dropped.n,
   };
   return { sink, rows, dropped, flushes: () => flushes };
 }
