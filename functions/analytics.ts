@@ -71,7 +71,9 @@ export function withDropCounting(sink: EventSink, redis: DropCounterRedis, optio
     await run();
     await report();
   };
-  return { ...sink, flushDue: after(sink.flushDue), settle: after(sink.settle), flush: after(sink.flush), drain: after(sink.drain), close: after(sink.close) };
+  // A settle the running one took over has nothing to report: the running one reports after it.
+  const settle = () => sink.settle()?.then(report);
+  return { ...sink, flushDue: after(sink.flushDue), settle, flush: after(sink.flush), drain: after(sink.drain), close: after(sink.close) };
 }
 
 interface CacheSampling {

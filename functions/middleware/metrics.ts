@@ -6,7 +6,8 @@
  *
  * Flushing: a Worker gets no callback once it is idle, so the request that recorded an
  * event keeps itself open with `ctx.waitUntil(sink.settle())` until the event was sent
- * (at once, or when its batch is due), bounded. No event waits for a later request.
+ * (at once, or when its batch is due), bounded, unless a settle already running takes the
+ * event over (then there is nothing to wait for). No event waits for a later request.
  * Recording never blocks or fails the request: ClickHouse being down only grows
  * (bounded) queues and drop counters.
  *
@@ -70,6 +71,7 @@ interface CfProperties {
 
 function settleInBackground(c: Context, sink: EventSink): void {
   const flushing = sink.settle();
+  if (flushing === undefined) return; // a settle already running carries this request's events
   try {
     c.executionCtx.waitUntil(flushing);
   } catch {

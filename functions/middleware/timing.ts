@@ -41,6 +41,6 @@ export const timing: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Records a store result on the request and hands back its value. */
 export function servedValue<T>(c: Context<AppEnv>, served: { value: T; tier: QueryTier; dbMs: number }): T {
-  c.var.timing.record(served);
+  c.get("timing").record(served);
   return served.value;
 }

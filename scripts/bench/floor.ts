@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- floor [--duration 5] [--rounds 3] [--connections 32] [--profile-seconds 5] [--profile-connections 4] [--set NAME=VALUE ...]`:
+ * `npm run bench -- floor [--duration 5] [--rounds 3] [--connections 32] [--profile-calls 3000] [--set NAME=VALUE ...]`:
  * the platform tax. A bare Hono worker (scripts/bench/fixtures/bare-worker) and ours, each
  * under its own `wrangler dev` on loopback (ports 8742 and 8743, inspectors 9742 and 9743),
  * in one run, in alternating rounds: bare GET /v1/ping, our GET /v1/ping (an API key) and
@@ -23,10 +23,15 @@
  * (metrics_events_dropped must be 0), and the machine table shows ClickHouse's CPU per request.
  *
  * Figures: ping_vs_bare and l1_hit_vs_bare (req/s over the bare worker's, from the sums
- * over the rounds), and worker_cpu_ms_per_l1_hit: the samples of a DevTools CPU profile (taken
- * through the inspector during an L1 run) with a frame of our Worker's bundle on the stack, per
- * request; isolate_busy_ms_per_l1_hit counts every busy sample of the thread, the dev runtime's
- * entry worker, (program) and GC included.
+ * over the rounds), and worker_cpu_ms_per_l1_hit: the busy time of a DevTools CPU profile
+ * (through the inspector) of an isolate that serves N L1 hits back to back, per hit. A fourth
+ * server (port 8745, inspector 9745) runs the same Worker behind a probe entry
+ * (scripts/bench/fixtures/loop-worker) that makes the N requests inside one request: the
+ * profile then holds the Worker's request path alone, its JavaScript, the runtime's native
+ * work ((program)) and GC, with no idle gaps between requests. Profiling the servers under
+ * load instead counted 1.3-1.9 ms for a bare Hono ping: workerd's sampler took a sample every
+ * 7-25 ms there (measured) and billed each gap to whatever was running. The bare app is
+ * profiled the same way (bare_worker_cpu_ms_per_ping), for calibration.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -44,23 +49,25 @@ import type { BenchReport } from "./report.ts";
 const BARE = { port: 8742, inspectorPort: 9742 };
 const OURS = { port: 8743, inspectorPort: 9743 };
 const BARE_LOG = { port: 8744, inspectorPort: 9744 };
+const PROBE = { port: 8745, inspectorPort: 9745 };
 const SNAPSHOT_DIR = "/tmp/netra-bench-floor/worker";
-/** A worker's own bundle as wrangler serves it (the snapshot's index.js, the fixture's built index). */
+const PROBE_SNAPSHOT_DIR = "/tmp/netra-bench-floor/probe";
+const PROBE_ENTRY = "scripts/bench/fixtures/loop-worker/index.ts";
+/** A worker's own bundle as wrangler serves it (the snapshot's index.js). */
 const OWN_SCRIPT = (url: string) => /(^|\/)index\.[jt]s$/.test(url);
 
 interface Options {
   duration: number;
   rounds: number;
   connections: number;
-  profileSeconds: number;
-  /** Fewer than the rounds': the profiler samples wall time, and a thread the oversubscribed cores deschedule looks busy. */
-  profileConnections: number;
+  /** Requests per profile of the probe, back to back. */
+  profileCalls: number;
   overrides: Record<string, string>;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { duration: 5, rounds: 3, connections: 32, profileSeconds: 5, profileConnections: 4, overrides: {} };
-  const flags: Record<string, Exclude<keyof Options, "overrides">> = { "--duration": "duration", "--rounds": "rounds", "--connections": "connections", "--profile-seconds": "profileSeconds", "--profile-connections": "profileConnections" };
+  const o: Options = { duration: 5, rounds: 3, connections: 32, profileCalls: 3000, overrides: {} };
+  const flags: Record<string, Exclude<keyof Options, "overrides">> = { "--duration": "duration", "--rounds": "rounds", "--connections": "connections", "--profile-calls": "profileCalls" };
   for (let i = 0; i < args.length; i += 2) {
     const set = args[i] === "--set" ? /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(args[i + 1] ?? "") : null;
     if (set !== null) {
@@ -181,6 +188,32 @@ async function drainedPipeline(url: string, adminKey: string): Promise<PipelineC
   }
 }
 
+interface ProbeRun {
+  busyMsPerRequest: number;
+  /** The same loop's wall time per request without the profiler. */
+  unprofiledMsPerRequest: number;
+  profile: CpuProfile;
+}
+
+/** Warms the probe's path, times the loop once unprofiled, then profiles it. */
+async function probeCpu(probe: DevServer, app: "ours" | "bare", path: string, headers: Record<string, string>, calls: number): Promise<ProbeRun> {
+  const loop = async (n: number) => {
+    const res = await fetch(`${probe.url}/__bench/loop?app=${app}&n=${n}&path=${encodeURIComponent(path)}`, { method: "POST", headers });
+    const body = (await res.json()) as { statuses?: Record<string, number>; xCache?: string | null };
+    if (res.status !== 200 || body.statuses?.["200"] !== n) throw new Error(`probe ${app} ${path}: ${res.status} ${JSON.stringify(body)}`);
+    if (app === "ours" && path.startsWith("/v1/users/") && body.xCache !== "l1") throw new Error(`probe ${path} was not an L1 hit (x-cache ${body.xCache})`);
+  };
+  await loop(Math.min(500, calls));
+  const started = performance.now();
+  await loop(calls);
+  const unprofiledMsPerRequest = (performance.now() - started) / calls;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The loop alone: its full batches are sent inside it (a batch is due at BATCH_MAX_SIZE), and an
+  // idle tail would not count as idle (workerd's thread shows as busy native frames there).
+  const profile = await profileCpu(PROBE.inspectorPort, () => loop(calls), OWN_SCRIPT, 100);
+  return { busyMsPerRequest: profile.busyMs / calls, unprofiledMsPerRequest, profile };
+}
+
 export default async function run(args: string[]): Promise<BenchReport> {
   const o = parseArgs(args);
   const adminKey = `bench-floor-${Math.random().toString(36).slice(2)}`;
@@ -196,11 +229,15 @@ export default async function run(args: string[]): Promise<BenchReport> {
     servers.push(bare);
     const bareLog = startWrangler({ ...localConfig(), wrangler: BARE_LOG }, { quiet, extraArgs: ["-c", join(repoRoot, "scripts/bench/fixtures/bare-worker/wrangler.toml"), "--var", "LOG_EACH_REQUEST:1"] });
     servers.push(bareLog);
-    const ours = startWrangler({ ...localConfig(), wrangler: OURS }, { quiet, extraArgs: ["-c", config, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])] });
+    const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+    const ours = startWrangler({ ...localConfig(), wrangler: OURS }, { quiet, extraArgs: ["-c", config, ...varArgs] });
     servers.push(ours);
+    const probe = startWrangler({ ...localConfig(), wrangler: PROBE }, { quiet, extraArgs: ["-c", buildWorkerSnapshot(PROBE_SNAPSHOT_DIR, PROBE_ENTRY), ...varArgs] });
+    servers.push(probe);
     await waitForHttp(`${bare.url}/v1/ping`, { server: bare, ok: (s) => s === 200, timeoutMs: 90_000 });
     await waitForHttp(`${bareLog.url}/v1/ping`, { server: bareLog, ok: (s) => s === 200, timeoutMs: 90_000 });
     await waitForHttp(`${ours.url}/ping`, { server: ours, ok: (s) => s === 200, timeoutMs: 90_000 });
+    await waitForHttp(`${probe.url}/ping`, { server: probe, ok: (s) => s === 200, timeoutMs: 90_000 });
 
     // A real API key (verified against Postgres, then from the isolate's key cache), as clients send.
     const created = await fetch(`${ours.url}/v1/admin/keys`, {
@@ -228,24 +265,13 @@ export default async function run(args: string[]): Promise<BenchReport> {
     }
     const tierAfter = await header(l1Url, headers, "x-cache");
 
-    let profiled = 0;
-    // The snapshot's bundle is its index.js: the Worker's own code, not the dev runtime's entry worker.
-    const profile: CpuProfile = await profileCpu(
-      OURS.inspectorPort,
-      async () => {
-        profiled = (await load(l1Url, o, headers, ours, o.profileSeconds, o.profileConnections)).requests;
-      },
-      OWN_SCRIPT,
-    );
-    // The same measure of the bare worker: what the method itself counts for a Hono ping.
-    let bareProfiled = 0;
-    const bareProfile: CpuProfile = await profileCpu(
-      BARE.inspectorPort,
-      async () => {
-        bareProfiled = (await load(`${bare.url}/v1/ping`, o, {}, bare, o.profileSeconds, o.profileConnections)).requests;
-      },
-      OWN_SCRIPT,
-    );
+    // The probe: the same Worker (same vars, same database and key), requests back to back.
+    const l1Path = `/v1/users/${db.userIds[0]!}`;
+    const probeRuns = {
+      l1: await probeCpu(probe, "ours", l1Path, headers, o.profileCalls),
+      ping: await probeCpu(probe, "ours", "/v1/ping", headers, o.profileCalls),
+      bare: await probeCpu(probe, "bare", "/v1/ping", {}, o.profileCalls),
+    };
     const loadAfter = loadavg();
     const pipeline = await drainedPipeline(ours.url, adminKey);
 
@@ -253,7 +279,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
     const bareTotal = sum((x) => x.bare);
     const pingVsBare = sum((x) => x.ping) / bareTotal;
     const l1VsBare = sum((x) => x.l1) / bareTotal;
-    const cpuPerHit = profile.scriptMs / Math.max(1, profiled);
+    const cpuPerHit = probeRuns.l1.busyMsPerRequest;
     const bareLogTotal = sum((x) => x.bareLog);
     const bad = rounds.reduce((n, x) => n + x.bare.bad + x.bareLog.bad + x.ping.bad + x.l1.bad, 0);
     const seconds = o.duration * o.rounds;
@@ -262,9 +288,11 @@ export default async function run(args: string[]): Promise<BenchReport> {
         ping_vs_bare: round(pingVsBare),
         l1_hit_vs_bare: round(l1VsBare),
         worker_cpu_ms_per_l1_hit: round(cpuPerHit),
-        isolate_busy_ms_per_l1_hit: round(profile.busyMs / Math.max(1, profiled)),
-        bare_worker_cpu_ms_per_ping: round(bareProfile.scriptMs / Math.max(1, bareProfiled)),
-        worker_cpu_ms_per_l1_hit_over_bare: round(cpuPerHit - bareProfile.scriptMs / Math.max(1, bareProfiled)),
+        worker_cpu_ms_per_ping: round(probeRuns.ping.busyMsPerRequest),
+        bare_worker_cpu_ms_per_ping: round(probeRuns.bare.busyMsPerRequest),
+        worker_cpu_ms_per_l1_hit_over_bare: round(cpuPerHit - probeRuns.bare.busyMsPerRequest),
+        worker_wall_ms_per_l1_hit_unprofiled: round(probeRuns.l1.unprofiledMsPerRequest),
+        bare_wall_ms_per_ping_unprofiled: round(probeRuns.bare.unprofiledMsPerRequest),
         workerd_cpu_ms_per_l1_hit: round(median(rounds.map((x) => x.l1.cpuMsPerRequest))),
         workerd_cpu_ms_per_ping: round(median(rounds.map((x) => x.ping.cpuMsPerRequest))),
         bare_workerd_cpu_ms_per_ping: round(median(rounds.map((x) => x.bare.cpuMsPerRequest))),
@@ -313,14 +341,16 @@ export default async function run(args: string[]): Promise<BenchReport> {
           "workerd CPU ms/req bare, bare+log, ping, l1": [x.bare, x.bareLog, x.ping, x.l1].map((run) => run.cpuMsPerRequest.toFixed(2)).join(" / "),
         })),
         "where the machine's CPU goes: ms per request by process, summed over the rounds (autocannon is the node of this process)": machineTable(rounds),
-        "the profiles' busy time by script on the stack (a sample counts once per script), ms per request": [
-          ...profile.byScript.map((x) => ({ worker: "ours (L1 hit)", script: x.url, ms_per_request: round(x.ms / Math.max(1, profiled), 4) })),
-          ...bareProfile.byScript.map((x) => ({ worker: "bare (ping)", script: x.url, ms_per_request: round(x.ms / Math.max(1, bareProfiled), 4) })),
-        ],
-        [`where an L1 hit's CPU goes (self time, ${o.profileConnections} connections, ${profiled} requests, ${round(profile.busyMs, 1)} ms busy in ${round(profile.wallMs, 1)} ms)`]: profile.top.map((t) => ({
+        [`where an L1 hit's CPU goes (self time of the probe's profile: ${o.profileCalls} L1 hits back to back)`]: probeRuns.l1.profile.top.map((t) => ({
           function: t.name,
-          self_ms_per_request: round(t.selfMs / Math.max(1, profiled), 4),
+          self_ms_per_request: round(t.selfMs / o.profileCalls, 4),
           share: round(t.share),
+        })),
+        "the probe's profiles: busy ms per request (without the profiler: wall ms per request of the same loop)": (["l1", "ping", "bare"] as const).map((k) => ({
+          run: { l1: "ours, L1 hit", ping: "ours, /v1/ping", bare: "bare Hono, /v1/ping" }[k],
+          busy_ms_per_request: round(probeRuns[k].busyMsPerRequest, 4),
+          our_bundle_on_stack_ms_per_request: round(probeRuns[k].profile.scriptMs / o.profileCalls, 4),
+          unprofiled_wall_ms_per_request: round(probeRuns[k].unprofiledMsPerRequest, 4),
         })),
       },
       notes: [
@@ -329,7 +359,7 @@ export default async function run(args: string[]): Promise<BenchReport> {
         "bare+log is the bare worker writing one console.log line per request (LOG_EACH_REQUEST=1): *_with_log_line compares ours against it.",
         "workerd CPU is user + system time of the server's workerd processes (/proc), per request: the user worker's and wrangler's proxy worker's, not the profiler's sampling.",
         "The local ClickHouse ran at nice 19 (a remote service in production); metrics_events_*: our isolate's pipeline after the run drained.",
-        "Busy CPU is every profile sample that is not (idle): JavaScript, the runtime's native work on the isolate's thread ((program)) and GC.",
+        "worker_cpu_*: busy time (every profile sample that is not (idle): JavaScript, the runtime's native work on the isolate's thread, GC) of the probe isolate over N requests back to back (the full batches of events they queue are sent meanwhile), per request; the profiler's own overhead is included, so it is an upper bound (compare the unprofiled wall time).",
       ],
     };
   } finally {

@@ -14,12 +14,14 @@ import { offlineEnv, repoRoot } from "./dev-servers.ts";
 
 /**
  * Bundles the Worker into `dir` and writes a wrangler config next to it; returns the
- * config's path (pass it as `-c`).
+ * config's path (pass it as `-c`). `entry` replaces wrangler.toml's `main` (a bench
+ * fixture that wraps the Worker), with every binding and setting of wrangler.toml kept.
  */
-export function buildWorkerSnapshot(dir: string): string {
+export function buildWorkerSnapshot(dir: string, entry?: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, [join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dir], {
+  const script = entry === undefined ? [] : [entry];
+  execFileSync(process.execPath, [join(repoRoot, "node_modules/wrangler/bin/wrangler.js"), "deploy", ...script, "--dry-run", "--outdir", dir], {
     cwd: repoRoot,
     env: { ...process.env, ...offlineEnv },
     stdio: "ignore",

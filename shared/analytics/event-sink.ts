@@ -63,15 +63,18 @@ export interface EventSink {
   /** Sends the due batches; never rejects. */
   flushDue(): Promise<void>;
   /**
-   * The end-of-request hook, run in ctx.waitUntil: resolves once every event recorded
-   * before the call was stored or given up, or the settle budget is spent, or a newer
-   * settle has started (it carries these events too, with a later budget). Waits until
-   * the batch is due, sends it unless another request's insert already carries it, and
-   * again after a failed insert's backoff. Only ever waits on its own timers and inserts
-   * (workerd cancels a request that waits on another's), and never hands over in the
-   * middle of its own insert. Never rejects.
+   * The end-of-request hook: the promise to hand to ctx.waitUntil, or undefined when a
+   * running settle (the keeper) takes this call's events over, which it does when it has at
+   * least half its budget left and nothing is due to send now. The promise resolves once
+   * every event recorded before the call, and every event a later call handed over, was
+   * stored or given up, or the settle budget is spent, or a newer settle became the keeper
+   * (it carries these events too, with a later budget). It waits until the batch is due,
+   * sends it unless another request's insert already carries it, and again after a failed
+   * insert's backoff. Only ever waits on its own timers and inserts (workerd cancels a
+   * request that waits on another's), and never hands over in the middle of its own
+   * insert. Never rejects.
    */
-  settle(): Promise<void>;
+  settle(): Promise<void> | undefined;
   /**
    * Sends everything queued now and waits for every insert in flight, through retries,
    * without refusing new events (a dev server drains before it stops). Never rejects.
@@ -146,27 +149,49 @@ export function createEventSink(options: EventSinkOptions): EventSink {
 
   /** How many events each table had received: done once as many were stored or given up (FIFO). */
   const marks = (): [BatchProcessor<object>, number][] => [...processors.values()].map((p) => [p, p.received]);
-  const resolved = (mark: [BatchProcessor<object>, number][]) => mark.every(([p, received]) => p.finished >= received);
+  const resolved = (mark: Iterable<[BatchProcessor<object>, number]>) => {
+    for (const [processor, received] of mark) if (processor.finished < received) return false;
+    return true;
+  };
 
-  // Only the newest settle polls: under load, one settle per request polling every
-  // SETTLE_POLL_MS while an insert is in flight was most of the request path's CPU
-  // (README, "Request path"). An older one returns at its next wake-up, after any insert
-  // of its own has finished.
-  let newestSettle = 0;
-  const settle = async () => {
-    const ticket = ++newestSettle;
-    const mark = marks();
-    const deadline = options.clock.now() + budgetMs;
-    while (ticket === newestSettle && !resolved(mark)) {
-      const wait = msUntilDue();
-      if (wait === 0 && (await sendDue())) continue;
-      // Not due yet, a retry backoff, or the insert in flight is another request's: wait on a
-      // timer of our own, never on that insert (workerd cancels a request that only waits on
-      // another request's I/O as hung).
-      const pause = wait === undefined || wait === 0 ? SETTLE_POLL_MS : wait;
-      if (options.clock.now() + pause > deadline) return;
-      await sleep(pause);
+  // One settle at a time holds the isolate open for every event recorded so far. A settle
+  // that finds that keeper with at least half its budget left, and nothing due to send now,
+  // adds its events to the keeper's target and returns at once: no timer and no waitUntil
+  // per request, which under load were most of what the metrics cost the request path
+  // (README, "Request path"). Otherwise it becomes the keeper, and an older keeper returns at
+  // its next wake-up, after any insert of its own has finished.
+  interface Keeper {
+    target: Map<BatchProcessor<object>, number>;
+    deadline: number;
+  }
+  let keeper: Keeper | undefined;
+
+  const hold = async (mine: Keeper) => {
+    try {
+      while (keeper === mine && !resolved(mine.target)) {
+        const wait = msUntilDue();
+        if (wait === 0 && (await sendDue())) continue;
+        // Not due yet, a retry backoff, or the insert in flight is another request's: wait on a
+        // timer of our own, never on that insert (workerd cancels a request that only waits on
+        // another request's I/O as hung).
+        const pause = wait === undefined || wait === 0 ? SETTLE_POLL_MS : wait;
+        if (options.clock.now() + pause > mine.deadline) return;
+        await sleep(pause);
+      }
+    } finally {
+      if (keeper === mine) keeper = undefined;
     }
+  };
+
+  const settle = (): Promise<void> | undefined => {
+    const now = options.clock.now();
+    if (keeper !== undefined && keeper.deadline - now >= budgetMs / 2 && msUntilDue() !== 0) {
+      for (const [processor, received] of marks()) keeper.target.set(processor, received);
+      return undefined;
+    }
+    const mine: Keeper = { target: new Map(marks()), deadline: now + budgetMs };
+    keeper = mine;
+    return hold(mine);
   };
 
   return {

@@ -226,25 +226,39 @@ describe("event sink settle (freshness without a later request)", () => {
     expect(sink.stats()).toMatchObject({ in: 1, stored: 0, dropped: 0, queued: 1 });
   });
 
-  it("every settle holds until the events recorded before it are stored, and one insert carries them", async () => {
+  it("a settle while another holds the isolate open hands its events over: nothing to wait for, and the holder stores them too, in one insert", async () => {
     const inserts: { at: number; n: number }[] = [];
     const { sink, releases, clock } = steppedSink(100, (n) => inserts.push({ at: clock.now, n }));
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
-    const done: string[] = [];
+    let firstDone = false;
     sink.record("room_events", row);
-    const first = sink.settle().then(() => done.push("first"));
+    const first = sink.settle()!.then(() => void (firstDone = true));
     clock.now += 400;
     sink.record("room_events", row);
-    const second = sink.settle().then(() => done.push("second"));
-    await vi.waitFor(() => expect(releases).toHaveLength(2));
-    expect(done).toEqual([]);
-    releases[1]!();
-    await second;
-    expect(done).toEqual(["second"]);
-    releases[0]!();
+    expect(sink.settle()).toBeUndefined();
+    await vi.waitFor(() => expect(releases).toHaveLength(1));
+    expect(firstDone).toBe(false);
+    releases[0]!(); // the batch is due, 1000 ms after its first event
     await first;
     expect(inserts).toEqual([{ at: 1000, n: 2 }]);
-    expect(done.sort()).toEqual(["first", "second"]);
+    expect(sink.stats()).toMatchObject({ in: 2, stored: 2, queued: 0 });
+  });
+
+  it("a holder with less than half its budget left takes nothing over: the next settle holds for its events itself", async () => {
+    const inserts: { at: number; n: number }[] = [];
+    const { sink, releases, clock } = steppedSink(100, (n) => inserts.push({ at: clock.now, n }));
+    const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
+    sink.record("room_events", row);
+    const first = sink.settle()!;
+    clock.now += 10_001; // the default budget is 20 s
+    sink.record("room_events", row);
+    const second = sink.settle();
+    expect(second).toBeDefined();
+    await second;
+    expect(inserts).toEqual([{ at: 10_001, n: 2 }]);
+    releases[0]!();
+    await first;
+    expect(releases).toHaveLength(1);
   });
 
   it("a settle sends a full batch at once while another waits, and waits for the rest of its own events", async () => {
@@ -256,7 +270,7 @@ describe("event sink settle (freshness without a later request)", () => {
     sink.record("room_events", row);
     sink.record("room_events", row);
     let secondDone = false;
-    const second = sink.settle().then(() => void (secondDone = true));
+    const second = sink.settle()!.then(() => void (secondDone = true));
     await vi.waitFor(() => expect(releases).toHaveLength(2));
     expect(inserts).toEqual([2]);
     expect(secondDone).toBe(false);
@@ -267,9 +281,10 @@ describe("event sink settle (freshness without a later request)", () => {
 
   it("never waits on an insert another settle started: polls on its own timer until that insert is done", async () => {
     let finishInsert = () => undefined as void;
+    let calls = 0;
     const sleeps: number[] = [];
     const sink = createEventSink({
-      writer: { insert: () => new Promise<void>((resolve) => (finishInsert = resolve)) },
+      writer: { insert: () => (++calls === 1 ? new Promise<void>((resolve) => (finishInsert = resolve)) : Promise.resolve()) },
       batch: { maxBatchSize: 100, flushIntervalMs: 0 },
       analytics: { maxQueueEvents: 1000, maxBatchBytes: 1 << 20, maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 1 },
       clock: { now: () => 0 },
@@ -281,10 +296,13 @@ describe("event sink settle (freshness without a later request)", () => {
     const row = roomEventRow({ kind: "connect", party: "p", room: "r", at: 1, connections: 1 });
     sink.record("room_events", row);
     const owner = sink.settle();
+    sink.record("room_events", row); // due at once (interval 0): this settle must send it itself
     await sink.settle();
     await owner;
-    expect(sleeps).toEqual([25, 25, 25]);
-    expect(sink.stats()).toMatchObject({ in: 1, stored: 1, queued: 0 });
+    // Three polls until the insert was let go, and one more while its end reaches the processor.
+    expect(sleeps).toEqual([25, 25, 25, 25]);
+    expect(sink.stats()).toMatchObject({ in: 2, stored: 2, queued: 0 });
+    expect(calls).toBe(2);
   });
 
   it("hands over to the newest settle: an older one ends while the insert is in flight, the newest holds until every event is stored", async () => {
@@ -304,7 +322,7 @@ describe("event sink settle (freshness without a later request)", () => {
     const older = sink.settle();
     sink.record("room_events", row);
     let newestDone = false;
-    const newest = sink.settle().then(() => void (newestDone = true));
+    const newest = sink.settle()!.then(() => void (newestDone = true));
     await older; // its event is not stored yet: the newest settle carries it
     expect(sink.stats()).toMatchObject({ in: 3, stored: 0 });
     expect(newestDone).toBe(false);
