@@ -19,7 +19,10 @@ describe("loadConfig", () => {
     expect(config.cache).toMatchObject({ maxEntries: 1000, defaultTtlSeconds: 300, userDataTtlSeconds: 60, configDataTtlSeconds: 600 });
     expect(config.query).toMatchObject({ slowQueryThresholdMs: 1000, statementTimeoutMs: 30_000 });
     // Not the seed's 100: ClickHouse wants at least 1,000 rows per insert (shared/config/room.ts).
-    expect(config.batchProcessor).toEqual({ maxBatchSize: 1000, flushIntervalMs: 500 });
+    expect(config.batchProcessor).toEqual({ maxBatchSize: 1000, flushIntervalMs: 1000 });
+    // With async inserts the server's 1 s flush comes on top: the batch waits half as long.
+    expect(loadConfig({ DATABASE_URL, ANALYTICS_ASYNC_INSERT: "1" }).batchProcessor.flushIntervalMs).toBe(500);
+    expect(loadConfig({ DATABASE_URL, ANALYTICS_ASYNC_INSERT: "1", BATCH_FLUSH_INTERVAL_MS: "250" }).batchProcessor.flushIntervalMs).toBe(250);
     // The seed's WebSocket batching defaults, plus the bounds the rooms add.
     expect(config.websocket).toEqual({
       maxBatchSize: 10,
