@@ -5,7 +5,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ChdbEngine, EngineQuery } from "./engine.ts";
+import type { RawInsertFormat } from "chdb";
+import type { ChdbEngine, DataInsert, EngineQuery } from "./engine.ts";
 import { ClickHouseHttpError, ErrorCode, fromEngineError } from "./errors.ts";
 import { SERVER_DEFAULT_FORMAT } from "./formats.ts";
 import { sendError, sendResult } from "./reply.ts";
@@ -57,7 +58,23 @@ function toEngineQuery(request: ClickHouseRequest, shape: SqlShape, method: stri
     params: request.params,
     changesSession: shape.firstKeyword === "SET" || shape.firstKeyword === "USE",
     isInsert: shape.firstKeyword === "INSERT",
+    ...dataInsert(request),
   };
+}
+
+/** chdb's raw insert formats (it refuses others); anything else takes the general path. */
+const RAW_INSERT_FORMATS = new Set<RawInsertFormat>(["JSONEachRow", "JSONCompactEachRow", "TSV", "TabSeparated", "TSVWithNames", "TabSeparatedWithNames", "CSV", "CSVWithNames"]);
+const IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
+const DATA_INSERT = new RegExp(`^\\s*INSERT\\s+INTO\\s+(${IDENTIFIER}(?:\\.${IDENTIFIER})?)\\s*(?:\\(\\s*(${IDENTIFIER}(?:\\s*,\\s*${IDENTIFIER})*)\\s*\\))?\\s*FORMAT\\s+(${IDENTIFIER})\\s*$`, "i");
+
+/** The request as a DataInsert when it is exactly the official client's insert form. */
+export function dataInsert(request: Pick<ClickHouseRequest, "statementAndData">): { dataInsert?: DataInsert } {
+  if (request.statementAndData === undefined) return {};
+  const match = DATA_INSERT.exec(request.statementAndData.statement);
+  const format = match?.[3] as RawInsertFormat | undefined;
+  if (match === null || format === undefined || !RAW_INSERT_FORMATS.has(format)) return {};
+  const columns = match[2]?.split(",").map((c) => c.trim());
+  return { dataInsert: { table: match[1]!, columns, format, data: request.statementAndData.data } };
 }
 
 /**

@@ -14,6 +14,8 @@ import { multipartBoundary, parseMultipart } from "./multipart.ts";
 export interface ClickHouseRequest {
   /** Full SQL text, inline insert data included. */
   sql: string;
+  /** When the body is an INSERT's data (no multipart form): the statement and the data apart. */
+  statementAndData?: { statement: string; data: string };
   queryId: string;
   database: string | undefined;
   defaultFormat: string | undefined;
@@ -73,6 +75,7 @@ export function parseRequest(url: URL, headers: IncomingHttpHeaders, rawBody: Bu
   }
   return {
     sql: boundary === undefined && query !== "" ? `${query}\n${data}` : query + data,
+    ...(boundary === undefined && query !== "" && data !== "" ? { statementAndData: { statement: query, data } } : {}),
     queryId: requestQueryId(url, headers),
     database: header(headers, "x-clickhouse-database") || first("database") || undefined,
     defaultFormat: header(headers, "x-clickhouse-format") || first("default_format") || undefined,
