@@ -22,13 +22,18 @@ import { createNeonExecutor } from "../shared/db/executor.ts";
 import { createQueryOptimizer } from "../shared/db/query-optimizer.ts";
 import { queryPolicyFromConfig } from "../shared/db/query-policy.ts";
 import type { QueryObserver, QueryOptimizer } from "../shared/db/query-types.ts";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import { clickhouse } from "../shared/analytics/clickhouse-client.ts";
 import type { ClickHouseReader } from "../shared/analytics/ops-metrics.ts";
 import type { EventSink } from "../shared/analytics/event-sink.ts";
 import { postgresRunStore, type RunStore } from "../shared/db/advisor/store.ts";
 import type { SessionExecutor } from "../shared/db/advisor/types.ts";
-import { neonSql } from "../shared/db/neon-client.ts";
+import { neonSql, type NeonSql } from "../shared/db/neon-client.ts";
+import type { NotificationChannel } from "../shared/monitoring/channels/types.ts";
 import { clickHouseReader } from "../shared/monitoring/clickhouse-source.ts";
+import { alertStoreFromConfig, channelsFromConfig, metricSourceFromConfig } from "../shared/monitoring/from-config.ts";
+import type { MetricSource } from "../shared/monitoring/metrics.ts";
+import type { AlertStateStore } from "../shared/monitoring/state-store.ts";
 import { analyticsFor, queryObserverFor } from "./analytics.ts";
 import { configFor } from "./config.ts";
 import type { Env } from "./env.ts";
@@ -56,8 +61,18 @@ export interface Services {
   bodyLimit: MiddlewareHandler;
   /** The metrics pipeline's sink; undefined without ClickHouse. */
   events: EventSink | undefined;
+  /** The isolate's ClickHouse client (the rollups and index-analysis jobs); undefined without ClickHouse. */
+  clickhouse: ClickHouseClient | undefined;
   /** Reads the metrics store (the ops metrics route, the dashboard); undefined without ClickHouse. */
   clickhouseReader: ClickHouseReader | undefined;
+  /** Postgres over Neon's HTTP driver, for statements that need no session (the cron run log). */
+  sql: NeonSql;
+  /** The alert rules' metrics (the alerts job); undefined without ClickHouse. */
+  metricSource: MetricSource | undefined;
+  /** Alert state in Redis (the alerts job, its route and the dashboard); undefined without Redis. */
+  alertStore: AlertStateStore | undefined;
+  /** Where alerts are sent, as MONITORING_CHANNELS declares. */
+  alertChannels: NotificationChannel[];
   /** The index advisor's recorded runs, over Neon's HTTP driver (reads need no session). */
   advisorRuns: RunStore;
 }
@@ -106,6 +121,8 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     observer,
   });
   const apiKeys = apiKeyStore(optimizer);
+  const ch = config.clickhouse.url === undefined ? undefined : clickhouse(config.clickhouse);
+  const sql = neonSql(config.postgres);
   return {
     config,
     cache,
@@ -120,14 +137,18 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     keyUsage: createUsageThrottle(),
     bodyLimit: createBodyLimit(config.access.bodyMaxBytes),
     events: analyticsFor(config),
-    clickhouseReader: config.clickhouse.url === undefined ? undefined : clickHouseReader(clickhouse(config.clickhouse)),
-    advisorRuns: postgresRunStore(httpSession(config)),
+    clickhouse: ch,
+    clickhouseReader: ch === undefined ? undefined : clickHouseReader(ch),
+    sql,
+    metricSource: ch === undefined ? undefined : metricSourceFromConfig(config),
+    alertStore: config.redis.url === undefined || config.redis.token === undefined ? undefined : alertStoreFromConfig(config),
+    alertChannels: channelsFromConfig(config),
+    advisorRuns: postgresRunStore(httpSession(sql)),
   };
 }
 
 /** Neon's HTTP driver as a SessionExecutor, for statements that need no session. */
-function httpSession(config: AppConfig): SessionExecutor {
-  const sql = neonSql(config.postgres);
+function httpSession(sql: NeonSql): SessionExecutor {
   return { query: async (text, params) => ({ rows: (await sql.query(text, params)) as Record<string, unknown>[] }) };
 }
 

@@ -5,19 +5,19 @@
  * shared/monitoring/engine.ts).
  */
 import { evaluateAlerts } from "../../shared/monitoring/engine.ts";
-import { alertStoreFromConfig, channelsFromConfig, metricSourceFromConfig } from "../../shared/monitoring/from-config.ts";
 import type { CronJob } from "./jobs.ts";
 
-export const alertsJob: CronJob = async ({ config, scheduledTime }) => {
+export const alertsJob: CronJob = async ({ services, scheduledTime }) => {
+  const { config, metricSource, alertStore } = services;
   const rules = config.monitoring.rules;
   if (rules.length === 0) return { status: "skipped", detail: { reason: "no alert rules configured" } };
-  if (config.redis.url === undefined) return { status: "skipped", detail: { reason: "Redis is not configured: alert state has nowhere to live" } };
-  if (config.clickhouse.url === undefined) return { status: "skipped", detail: { reason: "ClickHouse is not configured: no metrics to evaluate" } };
+  if (alertStore === undefined) return { status: "skipped", detail: { reason: "Redis is not configured: alert state has nowhere to live" } };
+  if (metricSource === undefined) return { status: "skipped", detail: { reason: "ClickHouse is not configured: no metrics to evaluate" } };
   const report = await evaluateAlerts({
     rules,
-    source: metricSourceFromConfig(config),
-    store: alertStoreFromConfig(config),
-    channels: channelsFromConfig(config),
+    source: metricSource,
+    store: alertStore,
+    channels: services.alertChannels,
     now: scheduledTime,
     defaultCooldownSeconds: config.monitoring.cooldownSeconds,
   });

@@ -4,15 +4,16 @@
  * CONCURRENTLY need a real session, which the HTTP driver is not), its report stored in
  * index_advisor_runs, the ClickHouse tables analysed and the summary written to ClickHouse.
  */
-import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
 import { adviseClickHouse, advisorRunEvent, insertAdvisorRunEvent } from "../../shared/analytics/advisor/index.ts";
-import type { AppConfig } from "../../shared/config.ts";
 import { executeAdvisorRun, postgresRunStore, type AdvisorRunOutcome, type RunTrigger } from "../../shared/db/advisor/index.ts";
 import { createNeonPool } from "../../shared/db/neon-client.ts";
+import type { Services } from "../services.ts";
 import type { CronJob } from "./jobs.ts";
 
 /** Runs the advisor once for `triggerKey`; a second call with the same key is skipped. */
-export async function runIndexAnalysis(config: AppConfig, trigger: RunTrigger, triggerKey: string): Promise<AdvisorRunOutcome> {
+export async function runIndexAnalysis(services: Pick<Services, "config" | "clickhouse">, trigger: RunTrigger, triggerKey: string): Promise<AdvisorRunOutcome> {
+  const { config, clickhouse: ch } = services;
+  // A pool of its own per run: the advisor needs one session for the whole run.
   const pool = createNeonPool({ ...config.postgres, poolMax: 1 });
   // Closing the WebSocket surfaces as an error event on the idle client; unhandled, workerd reports it as uncaught.
   pool.on("error", () => undefined);
@@ -20,7 +21,6 @@ export async function runIndexAnalysis(config: AppConfig, trigger: RunTrigger, t
     const session = await pool.connect();
     try {
       const settings = config.indexAdvisor;
-      const ch = config.clickhouse.url === undefined ? undefined : clickhouse(config.clickhouse);
       const reader = ch && {
         query: async (sql: string) => (await ch.query({ query: sql, format: "JSONEachRow" })).json<Record<string, unknown>>(),
       };
@@ -56,8 +56,8 @@ export async function runIndexAnalysis(config: AppConfig, trigger: RunTrigger, t
 }
 
 /** The cron job: idempotent per scheduled time (a retried trigger reuses the key). */
-export const indexAnalysisJob: CronJob = async ({ config, scheduledTime }) => {
-  const outcome = await runIndexAnalysis(config, "cron", `cron:${scheduledTime.toISOString()}`);
+export const indexAnalysisJob: CronJob = async ({ services, scheduledTime }) => {
+  const outcome = await runIndexAnalysis(services, "cron", `cron:${scheduledTime.toISOString()}`);
   if (outcome.status === "error") throw new Error(outcome.reason ?? "index analysis failed");
   return {
     status: outcome.status === "ok" ? "ok" : "skipped",

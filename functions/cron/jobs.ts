@@ -2,16 +2,15 @@
  * The cron job registry. Each job is idempotent and safe to run twice or
  * concurrently; it reports what it did as an outcome that lands in cron_runs.
  */
-import type { AppConfig } from "../../shared/config.ts";
-import type { NeonSql } from "../../shared/db/neon-client.ts";
+import type { Services } from "../services.ts";
 import type { JobName } from "./schedule.ts";
 import { alertsJob } from "./alerts.ts";
 import { indexAnalysisJob } from "./index-analysis.ts";
 import { rollupsJob } from "./rollups.ts";
 
+/** A job gets the isolate's services (built once per config, as the routes' are). */
 export interface JobContext {
-  config: AppConfig;
-  sql: NeonSql;
+  services: Services;
   cron: string;
   scheduledTime: Date;
 }

@@ -4,16 +4,16 @@
  * (shared/analytics/rollups/run-rollups.ts). Mismatches are findings, not failures:
  * they are listed in the run's detail (cron_runs) and logged.
  */
-import { clickhouse } from "../../shared/analytics/clickhouse-client.ts";
 import { clickHouseRunner } from "../../shared/analytics/rollups/runner.ts";
 import { runRollups } from "../../shared/analytics/rollups/run-rollups.ts";
 import { logError } from "../log.ts";
 import type { CronJob } from "./jobs.ts";
 
-export const rollupsJob: CronJob = async ({ config, sql, scheduledTime }) => {
-  if (config.clickhouse.url === undefined) return { status: "skipped", detail: { reason: "ClickHouse is not configured (CLICKHOUSE_URL)" } };
+export const rollupsJob: CronJob = async ({ services, scheduledTime }) => {
+  const { config, sql } = services;
+  if (services.clickhouse === undefined) return { status: "skipped", detail: { reason: "ClickHouse is not configured (CLICKHOUSE_URL)" } };
   const report = await runRollups({
-    runner: clickHouseRunner(clickhouse(config.clickhouse)),
+    runner: clickHouseRunner(services.clickhouse),
     database: config.clickhouse.database,
     analytics: config.analytics,
     now: scheduledTime.getTime(),

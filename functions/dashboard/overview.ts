@@ -99,7 +99,7 @@ export async function overview(services: Services, range: RangeName, now: number
       if (reader === undefined) throw new NotConfiguredError();
       return dashboardSeries(reader, config.clickhouse.database, window);
     }, (e) => onError("dashboard series", e)),
-    part(() => alertsPayload(config, 20), (e) => onError("dashboard alerts", e)),
+    part(() => alertsPayload(services, 20), (e) => onError("dashboard alerts", e)),
     part(() => latestIndexes(advisorRuns), (e) => onError("dashboard indexes", e)),
   ]);
   return { generatedAt: new Date(now).toISOString(), range, window: { from: window.from, to: window.to, stepSeconds: window.stepSeconds }, series, alerts, indexes };

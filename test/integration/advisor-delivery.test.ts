@@ -11,12 +11,12 @@ import { requestId } from "hono/request-id";
 import { notFound, onError } from "../../functions/middleware/problem.ts";
 import { opsIndexRoutes } from "../../functions/routes/v1/ops-indexes.ts";
 import { isolateServices } from "../../functions/middleware/services.ts";
+import { buildServices } from "../../functions/services.ts";
 import { indexAnalysisJob, runIndexAnalysis } from "../../functions/cron/index-analysis.ts";
 import type { AppEnv, Env } from "../../functions/env.ts";
 import { adviseClickHouse } from "../../shared/analytics/advisor/index.ts";
 import { applyClickHouseMigrations, clickHouseExecutor } from "../../shared/analytics/migrate.ts";
 import { loadConfig, type AppConfig } from "../../shared/config.ts";
-import type { NeonSql } from "../../shared/db/neon-client.ts";
 import { localUrls } from "../../scripts/lib/local-config.ts";
 import { createTestDatabase, NETRA_WORKLOAD, runWorkload, type TestDatabase } from "./advisor-fixture.ts";
 
@@ -54,7 +54,7 @@ describe("index-analysis job over a Neon session", () => {
   let firstRunId: string | undefined;
 
   it("stores the report in Postgres and the summary event in ClickHouse", async () => {
-    const outcome = await runIndexAnalysis(config, "manual", "manual:first");
+    const outcome = await runIndexAnalysis(buildServices(config), "manual", "manual:first");
     expect(outcome.status).toBe("ok");
     firstRunId = outcome.runId;
     expect(outcome.summary?.mode).toBe("what-if");
@@ -70,7 +70,7 @@ describe("index-analysis job over a Neon session", () => {
   });
 
   it("is idempotent per trigger key: a repeated cron trigger is skipped", async () => {
-    const context = { config, sql: undefined as unknown as NeonSql, cron: "17 * * * *", scheduledTime: new Date("2026-11-29T06:17:00Z") };
+    const context = { services: buildServices(config), cron: "17 * * * *", scheduledTime: new Date("2026-11-29T06:17:00Z") };
     const first = await indexAnalysisJob(context);
     const second = await indexAnalysisJob(context);
     expect(first.status).toBe("ok");
@@ -147,12 +147,12 @@ describe("/v1/ops/indexes", () => {
 
   it("shows each applied index's measured impact once the next run has judged it", async () => {
     const applying = loadConfig({ ...env, INDEX_ADVISOR_APPLY: "true" });
-    const built = await runIndexAnalysis(applying, "manual", `manual:apply-${randomBytes(4).toString("hex")}`);
+    const built = await runIndexAnalysis(buildServices(applying), "manual", `manual:apply-${randomBytes(4).toString("hex")}`);
     expect(built.status).toBe("ok");
     const created = built.report!.applied.filter((b) => b.status === "created").map((b) => b.name);
     expect(created.length).toBeGreaterThan(0);
     await runWorkload(db, NETRA_WORKLOAD);
-    const judged = await runIndexAnalysis(applying, "manual", `manual:judge-${randomBytes(4).toString("hex")}`);
+    const judged = await runIndexAnalysis(buildServices(applying), "manual", `manual:judge-${randomBytes(4).toString("hex")}`);
     expect(judged.status).toBe("ok");
     const latest = await call("GET", "/v1/ops/indexes", auth);
     const body = (await latest.json()) as { id: string; summary: { verified: Record<string, number> }; report: { verification: { name: string; verdict: string; action: string; sizeBytes: number | null; statements: { beforeMs: number; afterMs: number | null }[] }[] } };

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { dispatchCron, UNKNOWN_JOB } from "../../functions/cron/dispatch.ts";
-import { JOBS, type JobContext, type JobRegistry, type JsonObject } from "../../functions/cron/jobs.ts";
+import { JOBS, type CronJob, type JobContext, type JobRegistry, type JsonObject } from "../../functions/cron/jobs.ts";
+import { runScheduled } from "../../functions/cron/scheduled.ts";
+import type { Env } from "../../functions/env.ts";
 import type { CronRunStore, FinalStatus, RunStart } from "../../functions/cron/runs.ts";
 import { CRON_SCHEDULE, JOB_NAMES } from "../../functions/cron/schedule.ts";
 import { loadConfig } from "../../shared/config.ts";
-import type { NeonSql } from "../../shared/db/neon-client.ts";
+import { buildServices, servicesFor } from "../../functions/services.ts";
 
 /** The `crons = [...]` array of wrangler.toml's [triggers] table. */
 function wranglerCrons(): string[] {
@@ -47,12 +49,11 @@ function memoryStore(): CronRunStore & { runs: StoredRun[]; failWith?: Error } {
 }
 
 const config = loadConfig({ DATABASE_URL: "postgres://u:p@127.0.0.1:1/db" });
-const unusedSql = (() => {
-  throw new Error("jobs under test do not query");
-}) as unknown as NeonSql;
+// The isolate's services for this config: built without connecting, and the jobs under test do not query.
+const services = buildServices(config);
 
 function context(cron: string): JobContext {
-  return { config, sql: unusedSql, cron, scheduledTime: new Date("2026-11-29T10:05:00Z") };
+  return { services, cron, scheduledTime: new Date("2026-11-29T10:05:00Z") };
 }
 
 const errors: Array<{ message: string; fields?: JsonObject }> = [];
@@ -68,6 +69,24 @@ describe("cron schedule", () => {
   it("maps every registered job to one cron and every cron to a registered job", () => {
     expect([...CRON_SCHEDULE.values()].sort()).toEqual([...JOB_NAMES].sort());
     expect(Object.keys(JOBS).sort()).toEqual([...JOB_NAMES].sort());
+  });
+});
+
+describe("runScheduled", () => {
+  it("hands the jobs the isolate's services, the same object the routes get", async () => {
+    const env = { DATABASE_URL: "postgres://u:p@127.0.0.1:1/cron-services" } as Env;
+    const seen: JobContext[] = [];
+    const spy: CronJob = async (ctx) => {
+      seen.push(ctx);
+      return { status: "ok", detail: {} };
+    };
+    const jobs = { alerts: spy, rollups: spy, "index-analysis": spy } satisfies JobRegistry;
+    // The run log is not reachable (port 1): dispatch logs that and still runs the job.
+    await runScheduled("* * * * *", Date.now(), env, jobs);
+    await runScheduled("* * * * *", Date.now(), env, jobs);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]!.services).toBe(servicesFor(env));
+    expect(seen[1]!.services).toBe(seen[0]!.services);
   });
 });
 

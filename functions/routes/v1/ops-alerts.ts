@@ -7,10 +7,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { AlertsListing, AlertsQuery } from "../../../shared/api/schemas/ops-alerts.ts";
 import { NotConfiguredError } from "../../../shared/config.ts";
 import { listAlerts } from "../../../shared/monitoring/alert-list.ts";
-import { alertStoreFromConfig } from "../../../shared/monitoring/from-config.ts";
 import { AlertStoreError } from "../../../shared/monitoring/state-store.ts";
-import type { AppConfig } from "../../../shared/config.ts";
 import type { AppEnv } from "../../env.ts";
+import type { Services } from "../../services.ts";
 import { requireServices } from "../../middleware/services.ts";
 import { logError } from "../../log.ts";
 import { ProblemError, type ProblemInit } from "../../../shared/api/problem.ts";
@@ -19,9 +18,10 @@ import { jsonContent, problemCodes, rejectAs, scopedRoute } from "./define.ts";
 const NO_STORE = { "cache-control": "no-store" };
 
 /** The listing plus the rules it was computed against, shared with the dashboard. */
-export async function alertsPayload(config: AppConfig, limit: number) {
-  const rules = config.monitoring.rules;
-  const listing = await listAlerts(rules, alertStoreFromConfig(config), limit);
+export async function alertsPayload(services: Pick<Services, "config" | "alertStore">, limit: number) {
+  const rules = services.config.monitoring.rules;
+  if (services.alertStore === undefined) throw new NotConfiguredError();
+  const listing = await listAlerts(rules, services.alertStore, limit);
   return {
     generatedAt: new Date().toISOString(),
     ...listing,
@@ -56,7 +56,7 @@ export const opsAlertRoutes = new OpenAPIHono<AppEnv>().openapi(
   async (c) => {
     const { limit } = c.req.valid("query");
     try {
-      return c.json(await alertsPayload(requireServices(c).config, limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
+      return c.json(await alertsPayload(requireServices(c), limit === undefined ? 50 : Number(limit)), 200, NO_STORE);
     } catch (error) {
       const init = alertsProblem(error, c.get("requestId"));
       throw init === undefined ? error : new ProblemError(init);

@@ -76,7 +76,7 @@ export const opsIndexRoutes = new OpenAPIHono<AppEnv>()
     start,
     async (c) => {
       const key = c.req.valid("header")["idempotency-key"];
-      const outcome = await runIndexAnalysis(requireServices(c).config, "manual", `manual:${key ?? crypto.randomUUID()}`);
+      const outcome = await runIndexAnalysis(requireServices(c), "manual", `manual:${key ?? crypto.randomUUID()}`);
       if (outcome.status === "error") {
         throw new ProblemError({ status: 502, code: "advisor_run_failed", title: "Bad Gateway", detail: `The index advisor run ${outcome.runId ?? ""} failed: ${outcome.reason ?? "unknown error"}` });
       }
