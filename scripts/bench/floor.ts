@@ -17,8 +17,8 @@
  * the overrides are listed in the result.
  *
  * The local ClickHouse runs at the lowest CPU priority during the run: in production it is a
- * remote service, here its inserts (into six materialized views) would take about 1 ms of this
- * 2-core machine's CPU per request away from the workers being compared. Metrics stay on: the
+ * remote service, here its inserts (into six materialized views) take 0.2-0.3 ms of this
+ * 2-core machine's CPU per request (about 1 ms before this round) away from the workers being compared. Metrics stay on: the
  * run waits for our isolate's pipeline to drain and reports its events in, stored and dropped
  * (metrics_events_dropped must be 0), and the machine table shows ClickHouse's CPU per request.
  *
