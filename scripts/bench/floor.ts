@@ -42,7 +42,7 @@ import { repoRoot, startWrangler, waitForHttp, type DevServer } from "../lib/dev
 import { buildWorkerSnapshot } from "../lib/worker-snapshot.ts";
 import { snapshotVars } from "./snapshot-vars.ts";
 import { createBenchDatabase } from "./cache-fixture.ts";
-import { profileCpu, type CpuProfile } from "./cpu-profile.ts";
+import { probeCpu } from "./cpu-probe.ts";
 import { groupCpuMs, machineCpuMsByCommand } from "./process-cpu.ts";
 import type { BenchReport } from "./report.ts";
 
@@ -53,8 +53,6 @@ const PROBE = { port: 8745, inspectorPort: 9745 };
 const SNAPSHOT_DIR = "/tmp/netra-bench-floor/worker";
 const PROBE_SNAPSHOT_DIR = "/tmp/netra-bench-floor/probe";
 const PROBE_ENTRY = "scripts/bench/fixtures/loop-worker/index.ts";
-/** A worker's own bundle as wrangler serves it (the snapshot's index.js). */
-const OWN_SCRIPT = (url: string) => /(^|\/)index\.[jt]s$/.test(url);
 
 interface Options {
   duration: number;
@@ -188,32 +186,6 @@ async function drainedPipeline(url: string, adminKey: string): Promise<PipelineC
   }
 }
 
-interface ProbeRun {
-  busyMsPerRequest: number;
-  /** The same loop's wall time per request without the profiler. */
-  unprofiledMsPerRequest: number;
-  profile: CpuProfile;
-}
-
-/** Warms the probe's path, times the loop once unprofiled, then profiles it. */
-async function probeCpu(probe: DevServer, app: "ours" | "bare", path: string, headers: Record<string, string>, calls: number): Promise<ProbeRun> {
-  const loop = async (n: number) => {
-    const res = await fetch(`${probe.url}/__bench/loop?app=${app}&n=${n}&path=${encodeURIComponent(path)}`, { method: "POST", headers });
-    const body = (await res.json()) as { statuses?: Record<string, number>; xCache?: string | null };
-    if (res.status !== 200 || body.statuses?.["200"] !== n) throw new Error(`probe ${app} ${path}: ${res.status} ${JSON.stringify(body)}`);
-    if (app === "ours" && path.startsWith("/v1/users/") && body.xCache !== "l1") throw new Error(`probe ${path} was not an L1 hit (x-cache ${body.xCache})`);
-  };
-  await loop(Math.min(500, calls));
-  const started = performance.now();
-  await loop(calls);
-  const unprofiledMsPerRequest = (performance.now() - started) / calls;
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  // The loop alone: its full batches are sent inside it (a batch is due at BATCH_MAX_SIZE), and an
-  // idle tail would not count as idle (workerd's thread shows as busy native frames there).
-  const profile = await profileCpu(PROBE.inspectorPort, () => loop(calls), OWN_SCRIPT, 100);
-  return { busyMsPerRequest: profile.busyMs / calls, unprofiledMsPerRequest, profile };
-}
-
 export default async function run(args: string[]): Promise<BenchReport> {
   const o = parseArgs(args);
   const adminKey = `bench-floor-${Math.random().toString(36).slice(2)}`;
@@ -268,9 +240,9 @@ export default async function run(args: string[]): Promise<BenchReport> {
     // The probe: the same Worker (same vars, same database and key), requests back to back.
     const l1Path = `/v1/users/${db.userIds[0]!}`;
     const probeRuns = {
-      l1: await probeCpu(probe, "ours", l1Path, headers, o.profileCalls),
-      ping: await probeCpu(probe, "ours", "/v1/ping", headers, o.profileCalls),
-      bare: await probeCpu(probe, "bare", "/v1/ping", {}, o.profileCalls),
+      l1: await probeCpu(probe, PROBE.inspectorPort, { app: "ours", path: l1Path, headers, calls: o.profileCalls }),
+      ping: await probeCpu(probe, PROBE.inspectorPort, { app: "ours", path: "/v1/ping", headers, calls: o.profileCalls }),
+      bare: await probeCpu(probe, PROBE.inspectorPort, { app: "bare", path: "/v1/ping", headers: {}, calls: o.profileCalls }),
     };
     const loadAfter = loadavg();
     const pipeline = await drainedPipeline(ours.url, adminKey);
