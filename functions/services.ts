@@ -122,6 +122,7 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
   });
   const apiKeys = apiKeyStore(optimizer);
   const ch = config.clickhouse.url === undefined ? undefined : clickhouse(config.clickhouse);
+  const reader = ch === undefined ? undefined : clickHouseReader(ch);
   const sql = neonSql(config.postgres);
   return {
     config,
@@ -138,9 +139,9 @@ export function buildServices(config: AppConfig, observer: QueryObserver = query
     bodyLimit: createBodyLimit(config.access.bodyMaxBytes),
     events: analyticsFor(config),
     clickhouse: ch,
-    clickhouseReader: ch === undefined ? undefined : clickHouseReader(ch),
+    clickhouseReader: reader,
     sql,
-    metricSource: ch === undefined ? undefined : metricSourceFromConfig(config),
+    metricSource: reader === undefined ? undefined : metricSourceFromConfig(config, reader),
     alertStore: config.redis.url === undefined || config.redis.token === undefined ? undefined : alertStoreFromConfig(config),
     alertChannels: channelsFromConfig(config),
     advisorRuns: postgresRunStore(httpSession(sql)),

@@ -8,11 +8,11 @@
  * Freshness without timers: an isolate gets no callback once it is idle, so every request
  * that recorded an event keeps itself open with `ctx.waitUntil(sink.settle())` until the
  * events recorded before it were sent (when their batch is due, `flushIntervalMs` after
- * the oldest), bounded by `settleBudgetMs`, or until a newer request's settle has taken
- * them over: that one waits for everything recorded before it, so only the newest settle
- * of an isolate needs to stay open. The requests of one interval share one insert (the
- * first whose timer fires sends the whole batch). A Durable Object does the same from its
- * alarm (README, "Metrics freshness").
+ * the oldest), bounded by `settleBudgetMs`. One request at a time does this for the whole
+ * isolate (the keeper): a later request hands its events to the keeper and has nothing to
+ * wait for, unless the keeper is past half its budget or a batch is due now, when it
+ * becomes the keeper itself (see `settle`). A Durable Object does the same from its alarm
+ * (README, "Metrics freshness").
  *
  * @example
  * const sink = createEventSink({ writer, batch: config.batchProcessor, analytics: config.analytics, clock: { now: Date.now } });
@@ -85,7 +85,7 @@ export interface EventSink {
   /** Shutdown: drains every table, waiting out retries, then refuses new events. */
   close(): Promise<void>;
   stats(): EventSinkStats;
-  /** stats().dropped without building the stats (asked after every request's settle). */
+  /** stats().dropped without building the stats (asked after every keeper's settle). */
   dropped(): number;
 }
 

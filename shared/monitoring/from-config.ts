@@ -8,7 +8,7 @@ import { upstashRedis } from "../cache/upstash-client.ts";
 import type { AppConfig } from "../config.ts";
 import { buildChannels } from "./channels/config.ts";
 import type { NotificationChannel } from "./channels/types.ts";
-import { clickHouseMetricSource, clickHouseReader } from "./clickhouse-source.ts";
+import { clickHouseMetricSource, clickHouseReader, type ClickHouseReader } from "./clickhouse-source.ts";
 import { ingestionDropSource, withIngestionDrops } from "./ingestion-drops.ts";
 import type { MetricSource } from "./metrics.ts";
 import { redisAlertStore, type AlertStateStore } from "./state-store.ts";
@@ -28,8 +28,8 @@ export function dropCounterOptions(config: AppConfig): { prefix: string; ttlSeco
  * minute counters (when Redis is configured) so it stays visible while ClickHouse is down.
  * Throws NotConfiguredError when ClickHouse is not configured.
  */
-export function metricSourceFromConfig(config: AppConfig): MetricSource {
-  const rollups = clickHouseMetricSource(clickHouseReader(clickhouse(config.clickhouse)), config.clickhouse.database);
+export function metricSourceFromConfig(config: AppConfig, reader: ClickHouseReader = clickHouseReader(clickhouse(config.clickhouse))): MetricSource {
+  const rollups = clickHouseMetricSource(reader, config.clickhouse.database);
   if (config.redis.url === undefined) return rollups;
   return withIngestionDrops(rollups, ingestionDropSource(upstashRedis(config.redis, { raw: true }), dropCounterOptions(config)));
 }
